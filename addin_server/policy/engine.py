@@ -1,0 +1,118 @@
+"""The policy engine: runs the rules of the configured profile and fails closed.
+
+Input rules run before the model is called; output rules run on the model's answer. Rules
+that consult the person ledger (oasis-2) run last, and record people only when nothing else
+blocked, so a blocked request never uses up a series' allowance.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from addin_server.policy.rules import (
+    PROFILES,
+    InputContext,
+    InputRule,
+    LedgerRule,
+    OutputRule,
+    default_rules,
+    redact_individual_numbers,
+)
+from addin_server.policy.types import Finding, InputDecision, PersonLedger, PersonsSummary, PolicyRequest
+
+log = logging.getLogger(__name__)
+
+
+class PolicyError(ValueError):
+    """Raised for an engine that cannot be built from its configuration."""
+
+
+FAIL_CLOSED_MESSAGE = "ルールの確認処理でエラーが発生したため、安全のため処理を止めました。時間をおいて再度お試しください。"
+
+
+@dataclass
+class PolicyEngine:
+    profile: str = "oasis"
+    person_limit: int = 1000
+    max_prompt_chars: int = 20000
+    ledger: PersonLedger | None = None
+    hash_key: bytes = b""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise PolicyError(f"unknown profile {self.profile!r}; expected one of {sorted(PROFILES)}")
+        if self.person_limit < 1:
+            raise PolicyError("PERSON_LIMIT must be at least 1")
+        if self.max_prompt_chars < 1:
+            raise PolicyError("MAX_PROMPT_CHARS must be at least 1")
+        rules = default_rules(self.profile)
+        self.input_rules: list[InputRule] = [r for r in rules if isinstance(r, InputRule)]
+        self.ledger_rules: list[LedgerRule] = [r for r in rules if isinstance(r, LedgerRule)]
+        self.output_rules: list[OutputRule] = [r for r in rules if isinstance(r, OutputRule)]
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [r.id for r in (*self.input_rules, *self.ledger_rules, *self.output_rules)]
+
+    def _context(self, req: PolicyRequest) -> InputContext:
+        return InputContext(
+            request=req,
+            profile=self.profile,
+            person_limit=self.person_limit,
+            max_prompt_chars=self.max_prompt_chars,
+            ledger=self.ledger,
+            hash_key=self.hash_key,
+            options=self.options,
+        )
+
+    def check_input(self, req: PolicyRequest, *, commit: bool) -> InputDecision:
+        """Judge a request. With `commit`, an allowed request's people are added to its series."""
+        ctx = self._context(req)
+        findings: list[Finding] = []
+        for rule in self.input_rules:
+            findings.extend(_run(rule.id, lambda rule=rule: rule.check(req, ctx)))
+        blocked = any(f.severity == "block" for f in findings)
+        for rule in self.ledger_rules:
+            findings.extend(
+                _run(rule.id, lambda rule=rule: rule.check(req, ctx, commit=commit and not blocked))
+            )
+        blocked = any(f.severity == "block" for f in findings)
+        return InputDecision(
+            allowed=not blocked,
+            findings=tuple(findings),
+            persons=ctx.persons or PersonsSummary(limit=self.person_limit),
+            contains_individual_number=ctx.contains_individual_number,
+        )
+
+    def check_output(self, req: PolicyRequest, output: str) -> tuple[Finding, ...]:
+        """Findings on the model's answer (warnings shown beside the result)."""
+        ctx = self._context(req)
+        findings: list[Finding] = []
+        for rule in self.output_rules:
+            findings.extend(_run(rule.id, lambda rule=rule: rule.check(req, output, ctx)))
+        return tuple(findings)
+
+    @staticmethod
+    def redact(text: str) -> str:
+        """The text with every Individual Number masked, for logs and echoes."""
+        return redact_individual_numbers(text)
+
+    @staticmethod
+    def redact_cells(cells: Sequence[Sequence[Any]] | None) -> list[list[Any]] | None:
+        if cells is None:
+            return None
+        return [[redact_individual_numbers(str(c)) if isinstance(c, str | int) and not isinstance(c, bool)
+                 and redact_individual_numbers(str(c)) != str(c) else c for c in row] for row in cells]
+
+
+def _run(rule_id: str, call: Any) -> Iterable[Finding]:
+    """Run one rule; an exception becomes a blocking finding under that rule (fail closed)."""
+    try:
+        return list(call())
+    except Exception:
+        log.exception("policy rule %s failed; blocking the request", rule_id)
+        return [Finding(rule=rule_id, severity="block", message=FAIL_CLOSED_MESSAGE)]
