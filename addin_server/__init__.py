@@ -1,0 +1,1 @@
+"""oasis-addin server."""

@@ -1,0 +1,1 @@
+"""The top-level manifest/ folder, shipped inside the package (see pyproject)."""
