@@ -1,0 +1,395 @@
+"""The disclosure tagger (rule common-8).
+
+For each AI insertion recorded in a document's provenance it decides whether the insertion is
+``pending`` (its control still holds unaccepted revisions), ``modified``, ``unmodified`` or
+``missing``, and anchors a disclosure comment on every unmodified insertion that has none yet.
+Only the parts it has to change are rewritten; everything else is copied byte for byte.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from docx_tools import oxml, provenance, revisions
+from docx_tools.oxml import qn
+from docx_tools.package import Package, PackageError, parts_equal_report, write_atomic
+from docx_tools.provenance import Insertion
+
+AUTHOR = "oasis-addin"
+INITIALS = "AI"
+CONTROL_TITLE = "生成AI出力（要確認）"
+TAG_PREFIX = "oasis:"
+
+PENDING = "pending"
+MODIFIED = "modified"
+UNMODIFIED = "unmodified"
+MISSING = "missing"
+STATUSES = (PENDING, MODIFIED, UNMODIFIED, MISSING)
+
+
+def disclosure_text(ins: Insertion) -> str:
+    """The Japanese disclosure comment; the id line is also what makes tagging idempotent."""
+    date = ins.created[:10] if ins.created else "不明"
+    return (
+        "この部分は生成AIを利用して作成し、編集せずにそのまま使用しています"
+        "（大阪市生成AI利用ガイドライン 共通ルール8〔common-8〕による表示）。\n"
+        f"依頼ID: {ins.id}\n"
+        f"モデル: {ins.model or '不明'}\n"
+        f"作成日: {date}"
+    )
+
+
+def _has_disclosure(text: str, ins_id: str) -> bool:
+    return f"依頼ID: {ins_id}" in text
+
+
+@dataclass
+class InsertionResult:
+    id: str
+    operation: str
+    status: str
+    tagged: bool
+    added: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "operation": self.operation, "status": self.status, "tagged": self.tagged}
+
+
+@dataclass
+class FileResult:
+    path: str
+    insertions: list[InsertionResult] = field(default_factory=list)
+    error: str | None = None
+    error_code: str | None = None
+    written: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"path": self.path}
+        if self.error is not None:
+            out["error"] = self.error
+        out["insertions"] = [i.to_dict() for i in self.insertions]
+        return out
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+# ---- Word ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Found:
+    ins: Insertion
+    status: str
+    sdt: etree._Element | None = None
+    span: tuple[etree._Element, int, etree._Element, int] | None = None  # p1, start, p2, end
+
+
+class _BodyIndex:
+    """Accepted text of the body with a map back to paragraphs, for finding unwrapped text."""
+
+    def __init__(self, body: etree._Element) -> None:
+        self.paras = revisions.paragraphs_in(body)
+        texts = ["".join(pc.text for pc in revisions.paragraph_pieces(p)) for p in self.paras]
+        self.starts: list[int] = []
+        pos = 0
+        for t in texts:
+            self.starts.append(pos)
+            pos += len(t) + 1
+        self.text = "\n".join(texts)
+
+    def locate(self, needle: str) -> tuple[etree._Element, int, etree._Element, int] | None:
+        if not needle:
+            return None
+        at = self.text.find(needle)
+        if at < 0:
+            return None
+        end = at + len(needle)
+        i = self._para_at(at)
+        j = self._para_at(end - 1)
+        return self.paras[i], at - self.starts[i], self.paras[j], end - self.starts[j]
+
+    def _para_at(self, offset: int) -> int:
+        import bisect
+
+        return bisect.bisect_right(self.starts, offset) - 1
+
+
+def classify_docx(pkg: Package, insertions: list[Insertion]) -> list[_Found]:
+    main = pkg.main_part_name()
+    assert main is not None
+    root = pkg.xml(main)
+    body = root.find(qn("w:body"))
+    if body is None:
+        raise PackageError("missing_part", "本文（w:body）がありません。ファイルが壊れています。")
+    by_tag: dict[str, list[etree._Element]] = {}
+    for sdt in root.iter(qn("w:sdt")):
+        tag = oxml.sdt_tag(sdt)
+        if tag and tag.startswith(TAG_PREFIX):
+            by_tag.setdefault(tag[len(TAG_PREFIX) :], []).append(sdt)
+    index: _BodyIndex | None = None
+    out: list[_Found] = []
+    for ins in insertions:
+        expected = _nfc(ins.text)
+        sdts = by_tag.get(ins.id, [])
+        if sdts:
+            sdt = sdts[0]
+            if revisions.pending_revisions(sdt):
+                out.append(_Found(ins, PENDING, sdt=sdt))
+                continue
+            accepted = _nfc(revisions.range_text(sdt, "accepted"))
+            status = UNMODIFIED if accepted == expected else MODIFIED
+            out.append(_Found(ins, status, sdt=sdt))
+            continue
+        if index is None:
+            index = _BodyIndex(body)
+        span = index.locate(ins.text) or (index.locate(expected) if expected != ins.text else None)
+        if span is None:
+            out.append(_Found(ins, MISSING))
+            continue
+        status = UNMODIFIED
+        if _span_has_revisions(span):
+            status = PENDING
+        out.append(_Found(ins, status, span=span))
+    return out
+
+
+def _span_has_revisions(span: tuple[etree._Element, int, etree._Element, int]) -> bool:
+    p1, start, p2, end = span
+    paras = _paras_between(p1, p2)
+    for k, p in enumerate(paras):
+        lo = start if k == 0 else 0
+        hi = end if k == len(paras) - 1 else None
+        for pc in revisions.paragraph_pieces(p):
+            if pc.end <= lo or (hi is not None and pc.start >= hi):
+                continue
+            el = pc.run if pc.run is not None else pc.el
+            if any(a.tag in oxml.REVISION_TAGS for a in oxml.ancestors(el)):
+                return True
+    return False
+
+
+def _paras_between(p1: etree._Element, p2: etree._Element) -> list[etree._Element]:
+    if p1 is p2:
+        return [p1]
+    body = p1
+    while body.getparent() is not None:
+        body = body.getparent()
+    paras = revisions.paragraphs_in(body)
+    i, j = paras.index(p1), paras.index(p2)
+    return paras[i : j + 1]
+
+
+class _DocxComments:
+    """The comments part, through python-docx's comments API (``docx.comments.Comments``)."""
+
+    def __init__(self, pkg: Package, main: str) -> None:
+        from docx.comments import Comments
+
+        self.pkg = pkg
+        self.name: str | None = None
+        for _rid, rtype, target, _mode in pkg.relationships(main):
+            if rtype == oxml.RT_COMMENTS and target in pkg.parts:
+                self.name = target
+        self.main = main
+        self._root: etree._Element | None = None
+        if self.name is not None:
+            self._root = pkg.xml(self.name, oxml.docx_parser())
+        self._api = Comments
+        self.texts = self._existing_texts()
+
+    def _existing_texts(self) -> list[tuple[str, str]]:
+        if self._root is None:
+            return []
+        out = []
+        for c in self._root.iter(qn("w:comment")):
+            text = "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in c.iter(qn("w:p")))
+            out.append((c.get(qn("w:author"), ""), text))
+        return out
+
+    def has_disclosure(self, ins_id: str) -> bool:
+        return any(author == AUTHOR and _has_disclosure(text, ins_id) for author, text in self.texts)
+
+    def add(self, text: str) -> int:
+        if self._root is None:
+            self._create()
+        assert self._root is not None and self.name is not None
+        comment = self._api(self._root, None).add_comment(text=text, author=AUTHOR, initials=INITIALS)  # type: ignore[arg-type]
+        self.pkg.mark_changed(self.name)
+        self.texts.append((AUTHOR, text))
+        return comment.comment_id
+
+    def _create(self) -> None:
+        import importlib.resources
+
+        data = importlib.resources.files("docx").joinpath("templates/default-comments.xml").read_bytes()
+        folder = self.main.rsplit("/", 1)[0] if "/" in self.main else ""
+        self.name = self.pkg.unique_part_name((folder + "/" if folder else "") + "comments{}.xml")
+        if self.name.endswith("comments1.xml") and (folder + "/comments.xml").lstrip("/") not in self.pkg.parts:
+            self.name = (folder + "/" if folder else "") + "comments.xml"
+        self.pkg.set_part(self.name, data)
+        self._root = self.pkg.xml(self.name, oxml.docx_parser())
+        self.pkg.mark_changed(self.name)
+        self.pkg.add_relationship(self.main, oxml.RT_COMMENTS, self.name)
+        self.pkg.ensure_content_type(self.name, oxml.CT_COMMENTS_DOCX)
+
+
+def _reference_run(cid: int) -> etree._Element:
+    r = oxml.w_el("w:r")
+    rpr = oxml.sub_el(r, "w:rPr")
+    oxml.sub_el(rpr, "w:rStyle", {"w:val": "CommentReference"})
+    oxml.sub_el(r, "w:commentReference", {"w:id": str(cid)})
+    return r
+
+
+def _after_ppr(p: etree._Element) -> int:
+    return 1 if len(p) and p[0].tag == qn("w:pPr") else 0
+
+
+def _anchor_sdt(sdt: etree._Element, cid: int) -> bool:
+    start = oxml.w_el("w:commentRangeStart", {"w:id": str(cid)})
+    end = oxml.w_el("w:commentRangeEnd", {"w:id": str(cid)})
+    if not oxml.is_block_sdt(sdt):
+        sdt.addprevious(start)
+        sdt.addnext(end)
+        end.addnext(_reference_run(cid))
+        return True
+    content = oxml.sdt_content(sdt)
+    paras = revisions.paragraphs_in(content) if content is not None else []
+    if not paras:
+        return False
+    first, last = paras[0], paras[-1]
+    first.insert(_after_ppr(first), start)
+    last.append(end)
+    last.append(_reference_run(cid))
+    return True
+
+
+def _anchor_span(span: tuple[etree._Element, int, etree._Element, int], cid: int) -> bool:
+    p1, start, p2, end = span
+    revisions.split_at(p1, start)
+    revisions.split_at(p2, end)
+    first_runs = revisions.runs_in_range(p1, start, 10**12)
+    last_runs = revisions.runs_in_range(p2, 0, end)
+    if not first_runs or not last_runs:
+        return False
+    first = _top(first_runs[0], p1)
+    last = _top(last_runs[-1], p2)
+    first.addprevious(oxml.w_el("w:commentRangeStart", {"w:id": str(cid)}))
+    end_el = oxml.w_el("w:commentRangeEnd", {"w:id": str(cid)})
+    last.addnext(end_el)
+    end_el.addnext(_reference_run(cid))
+    return True
+
+
+def _top(el: etree._Element, p: etree._Element) -> etree._Element:
+    node = el
+    while node.getparent() is not None and node.getparent() is not p:
+        node = node.getparent()
+    return node
+
+
+def tag_docx(pkg: Package, dry_run: bool = False) -> list[InsertionResult]:
+    insertions = provenance.read_provenance(pkg)
+    if not insertions:
+        return []
+    found = classify_docx(pkg, insertions)
+    main = pkg.main_part_name()
+    assert main is not None
+    comments = _DocxComments(pkg, main)
+    results = []
+    for f in found:
+        already = comments.has_disclosure(f.ins.id)
+        res = InsertionResult(f.ins.id, f.ins.operation, f.status, tagged=already)
+        if f.status == UNMODIFIED and not already and not dry_run:
+            cid = comments.add(disclosure_text(f.ins))
+            ok = _anchor_sdt(f.sdt, cid) if f.sdt is not None else (
+                _anchor_span(f.span, cid) if f.span is not None else False)
+            if ok:
+                pkg.mark_changed(main)
+                res.tagged = res.added = True
+        results.append(res)
+    return results
+
+
+# ---- files -----------------------------------------------------------------------------------
+
+
+def process_bytes(data: bytes, suffix: str, dry_run: bool = False) -> tuple[bytes | None, list[InsertionResult]]:
+    """Tag one document given as bytes; returns the new bytes (None if unchanged) and results."""
+    pkg = Package.from_bytes(data)
+    if suffix == ".xlsx":
+        from docx_tools import xlsx
+
+        results = xlsx.tag_xlsx(pkg, data, dry_run=dry_run)
+    else:
+        results = tag_docx(pkg, dry_run=dry_run)
+    if dry_run or not any(r.added for r in results):
+        return None, results
+    new = pkg.to_bytes()
+    _verify(pkg, data, new, suffix, results)
+    return new, results
+
+
+def _verify(pkg: Package, old: bytes, new: bytes, suffix: str, results: list[InsertionResult]) -> None:
+    """Re-read the written package: every part kept, untouched ones identical, tags present."""
+    before = Package.from_bytes(old)
+    after = Package.from_bytes(new)
+    problems = parts_equal_report(before, after, pkg.changed)
+    if problems:
+        raise PackageError("verify_failed", "書き出したファイルの検査に失敗しました（部品の欠落）: " + ", ".join(problems[:5]))
+    for name in pkg.changed:
+        if name.lower().endswith((".xml", ".rels")):
+            after.xml(name)  # well-formed
+    if suffix == ".xlsx":
+        from docx_tools import xlsx
+
+        again = xlsx.tag_xlsx(after, new, dry_run=True)
+    else:
+        again = tag_docx(after, dry_run=True)
+    want = {r.id for r in results if r.tagged}
+    got = {r.id for r in again if r.tagged}
+    if not want <= got:
+        raise PackageError("verify_failed", "書き出したファイルの検査に失敗しました（注記コメントが読み取れません）。")
+
+
+def process_file(src: Path, dest: Path | None, dry_run: bool = False, display: str | None = None) -> FileResult:
+    """Tag ``src`` and write to ``dest`` (``dest == src`` for in place). Errors stay per file."""
+    result = FileResult(path=display or str(src))
+    try:
+        data = src.read_bytes()
+        new, result.insertions = process_bytes(data, src.suffix.lower(), dry_run=dry_run)
+        if dry_run or dest is None:
+            return result
+        if new is not None:
+            write_atomic(dest, new)
+            result.written = str(dest)
+        elif dest.resolve() != src.resolve():
+            write_atomic(dest, data)
+            result.written = str(dest)
+    except PackageError as exc:
+        result.error, result.error_code = exc.message, exc.code
+        result.insertions = []
+    except OSError as exc:
+        result.error, result.error_code = f"ファイルを読み書きできません: {exc.strerror or exc}", "io"
+        result.insertions = []
+    except Exception as exc:  # one odd file must never stop the batch
+        result.error = f"処理中に予期しないエラーが発生しました（{type(exc).__name__}）。"
+        result.error_code = "internal"
+        result.insertions = []
+    return result
+
+
+class DisclosureTagger:
+    """Facade used by the CLI and by other code: tag files or folders."""
+
+    def __init__(self, dry_run: bool = False) -> None:
+        self.dry_run = dry_run
+
+    def tag_file(self, src: Path, dest: Path | None) -> FileResult:
+        return process_file(src, dest, dry_run=self.dry_run)
