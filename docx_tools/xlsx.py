@@ -1,0 +1,293 @@
+"""Excel side of the tagger.
+
+The provenance sheet ``_oasis_provenance`` is read with openpyxl in read-only mode. Cell
+comments are written at package level (comments part, VML drawing, sheet relationships,
+``legacyDrawing``, content types) because an openpyxl load+save loses content of real
+workbooks; every other part is kept byte for byte.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+
+from lxml import etree
+
+from docx_tools import oxml
+from docx_tools.package import Package, PackageError
+from docx_tools.provenance import Insertion
+
+PROVENANCE_SHEET = "_oasis_provenance"
+HEADER = ("cell", "id", "operation", "model", "created", "sha256", "text")
+X = oxml.NSMAP["x"]
+R = oxml.NSMAP["r"]
+_VML_NS = (
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:x="urn:schemas-microsoft-com:office:excel"'
+)
+_SHAPETYPE = (
+    '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+    '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+)
+# Elements that must follow legacyDrawing in a worksheet (CT_Worksheet sequence).
+_AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
+                 "tableParts", "extLst")
+
+
+def x(tag: str) -> str:
+    return f"{{{X}}}{tag}"
+
+
+@dataclass
+class CellInsertion:
+    ins: Insertion
+    sheet: str
+    coord: str  # "C2"
+    row: int
+    col: int
+
+
+def read_provenance(data: bytes) -> tuple[list[CellInsertion], dict[tuple[str, str], object]]:
+    """Insertions from the provenance sheet and the current values of their cells."""
+    import openpyxl
+    from openpyxl.utils.cell import get_column_letter, range_to_tuple
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not read
+        try:
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+        except Exception as exc:
+            raise PackageError("bad_xlsx", f"ブックを読めません（{type(exc).__name__}）。ファイルが壊れている可能性があります。") from exc
+    try:
+        if PROVENANCE_SHEET not in wb.sheetnames:
+            return [], {}
+        rows = list(wb[PROVENANCE_SHEET].iter_rows(values_only=True))
+        out: list[CellInsertion] = []
+        for row in rows[1:]:
+            values = ["" if v is None else str(v) for v in (list(row) + [None] * 7)[:7]]
+            cell, ins_id, operation, model, created, sha, text = values
+            if not cell or not ins_id:
+                continue
+            try:
+                sheet, (c1, r1, _c2, _r2) = range_to_tuple(cell)
+            except ValueError:
+                continue
+            ins = Insertion(ins_id, operation, model, created, sha, text, cell=cell)
+            out.append(CellInsertion(ins, sheet, f"{get_column_letter(c1)}{r1}", r1, c1))
+        values_by_cell: dict[tuple[str, str], object] = {}
+        by_sheet: dict[str, list[CellInsertion]] = {}
+        for ci in out:
+            by_sheet.setdefault(ci.sheet, []).append(ci)
+        for sheet, cis in by_sheet.items():
+            if sheet not in wb.sheetnames:
+                continue
+            ws = wb[sheet]
+            lo, hi = min(c.row for c in cis), max(c.row for c in cis)
+            wanted = {(c.row, c.col) for c in cis}
+            for r_idx, row in enumerate(ws.iter_rows(min_row=lo, max_row=hi, values_only=True), start=lo):
+                for c_idx, value in enumerate(row, start=1):
+                    if (r_idx, c_idx) in wanted:
+                        values_by_cell[(sheet, f"{get_column_letter(c_idx)}{r_idx}")] = value
+        return out, values_by_cell
+    finally:
+        wb.close()
+
+
+def classify(ci: CellInsertion, values: dict[tuple[str, str], object]) -> str:
+    from docx_tools import tagger
+
+    value = values.get((ci.sheet, ci.coord))
+    if value is None or value == "":
+        return tagger.MISSING
+    same = unicodedata.normalize("NFC", str(value)) == unicodedata.normalize("NFC", ci.ins.text)
+    return tagger.UNMODIFIED if same else tagger.MODIFIED
+
+
+class _SheetComments:
+    """Comments and VML of one worksheet, edited at package level."""
+
+    def __init__(self, pkg: Package, sheet_part: str) -> None:
+        self.pkg = pkg
+        self.sheet_part = sheet_part
+        self.comments: str | None = None
+        self.vml: str | None = None
+        for _rid, rtype, target, _mode in pkg.relationships(sheet_part):
+            if rtype == oxml.RT_COMMENTS and target in pkg.parts:
+                self.comments = target
+            elif rtype == oxml.RT_VML_DRAWING and target in pkg.parts:
+                self.vml = target
+
+    def comment_text(self, coord: str) -> str | None:
+        el = self._find(coord)
+        if el is None:
+            return None
+        return "".join(t.text or "" for t in el.iter(x("t")))
+
+    def _find(self, coord: str) -> etree._Element | None:
+        if self.comments is None:
+            return None
+        for c in self.pkg.xml(self.comments).iter(x("comment")):
+            if c.get("ref", "").upper() == coord.upper():
+                return c
+        return None
+
+    def add(self, coord: str, row: int, col: int, text: str, author: str) -> None:
+        existing = self._find(coord)
+        if existing is not None:
+            # Excel allows one comment per cell: the disclosure is appended to it.
+            body = existing.find(x("text"))
+            if body is None:
+                body = etree.SubElement(existing, x("text"))
+            r = etree.Element(x("r"))
+            t = etree.SubElement(r, x("t"))
+            t.text = "\n\n" + text
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            kids = [k for k in body if k.tag in (x("t"), x("r"))]
+            if kids:
+                kids[-1].addnext(r)
+            else:
+                body.insert(0, r)
+            assert self.comments is not None
+            self.pkg.mark_changed(self.comments)
+            return
+        root = self._comments_root()
+        authors = root.find(x("authors"))
+        if authors is None:
+            authors = etree.Element(x("authors"))
+            root.insert(0, authors)
+        names = [a.text or "" for a in authors.findall(x("author"))]
+        if author in names:
+            author_id = names.index(author)
+        else:
+            etree.SubElement(authors, x("author")).text = author
+            author_id = len(names)
+        clist = root.find(x("commentList"))
+        if clist is None:
+            clist = etree.Element(x("commentList"))
+            authors.addnext(clist)
+        comment = etree.SubElement(clist, x("comment"))
+        comment.set("ref", coord)
+        comment.set("authorId", str(author_id))
+        body = etree.SubElement(comment, x("text"))
+        r = etree.SubElement(body, x("r"))
+        t = etree.SubElement(r, x("t"))
+        t.text = text
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        assert self.comments is not None
+        self.pkg.mark_changed(self.comments)
+        self._add_shape(row, col)
+
+    def _comments_root(self) -> etree._Element:
+        if self.comments is None:
+            root = etree.Element(x("comments"), nsmap={None: X})
+            etree.SubElement(root, x("authors"))
+            etree.SubElement(root, x("commentList"))
+            self.comments = self.pkg.unique_part_name("xl/comments{}.xml")
+            self.pkg.set_xml(self.comments, root)
+            self.pkg.add_relationship(self.sheet_part, oxml.RT_COMMENTS, self.comments)
+            self.pkg.ensure_content_type(self.comments, oxml.CT_COMMENTS_XLSX)
+        return self.pkg.xml(self.comments)
+
+    def _add_shape(self, row: int, col: int) -> None:
+        if self.vml is None:
+            block = self._free_idmap()
+            self.vml = self.pkg.unique_part_name("xl/drawings/vmlDrawing{}.vml")
+            head = (
+                f'<xml {_VML_NS}><o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/>'
+                f"</o:shapelayout>{_SHAPETYPE}</xml>"
+            ).encode()
+            self.pkg.set_part(self.vml, head)
+            rid = self.pkg.add_relationship(self.sheet_part, oxml.RT_VML_DRAWING, self.vml)
+            self.pkg.ensure_content_type(self.vml, oxml.CT_VML)
+            self._add_legacy_drawing(rid)
+        data = self.pkg.parts[self.vml]
+        ids = [int(n) for n in re.findall(rb"_x0000_s(\d+)", data)]
+        blocks = [int(n) for n in re.findall(rb'data="(\d+)', data)]
+        shape_id = max(ids) + 1 if ids else (blocks[0] if blocks else 1) * 1024 + 1
+        shapetype = b"" if b"_x0000_t202" in data else _SHAPETYPE.replace("<v:shapetype ", f"<v:shapetype {_VML_NS} ").encode()
+        r0, c0 = row - 1, col - 1
+        shape = (
+            f'<v:shape {_VML_NS} id="_x0000_s{shape_id}" type="#_x0000_t202" '
+            'style="position:absolute;margin-left:59.25pt;margin-top:1.5pt;width:216pt;height:90pt;'
+            'z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
+            '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+            '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+            '<div style="text-align:left"></div></v:textbox>'
+            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f"<x:Anchor>{c0 + 1}, 15, {r0}, 10, {c0 + 4}, 15, {r0 + 6}, 4</x:Anchor>"
+            f"<x:AutoFill>False</x:AutoFill><x:Row>{r0}</x:Row><x:Column>{c0}</x:Column>"
+            "</x:ClientData></v:shape>"
+        ).encode()
+        # Inserted as text before the closing tag: Excel's VML is often not well-formed XML,
+        # and this keeps every existing byte of it.
+        end = data.rfind(b"</xml>")
+        if end < 0:
+            raise PackageError("bad_vml", f"コメント図形の部品を解釈できません: {self.vml}")
+        self.pkg.set_part(self.vml, data[:end] + shapetype + shape + data[end:])
+
+    def _free_idmap(self) -> int:
+        used = set()
+        for name, data in self.pkg.parts.items():
+            if name.lower().endswith(".vml"):
+                for m in re.findall(rb'<o:idmap[^>]*data="([\d,\s]+)"', data):
+                    used.update(int(v) for v in re.findall(rb"\d+", m))
+        n = 1
+        while n in used:
+            n += 1
+        return n
+
+    def _add_legacy_drawing(self, rid: str) -> None:
+        root = self.pkg.xml(self.sheet_part)
+        old = root.find(x("legacyDrawing"))
+        if old is not None:
+            old.set(f"{{{R}}}id", rid)
+        else:
+            el = etree.Element(x("legacyDrawing"))
+            el.set(f"{{{R}}}id", rid)
+            follower = next((c for c in root if c.tag in {x(t) for t in _AFTER_LEGACY}), None)
+            if follower is not None:
+                follower.addprevious(el)
+            else:
+                root.append(el)
+        self.pkg.mark_changed(self.sheet_part)
+
+
+def sheet_parts(pkg: Package) -> dict[str, str]:
+    """Sheet name -> worksheet part name, from workbook.xml and its relationships."""
+    main = pkg.main_part_name()
+    assert main is not None
+    rels = {rid: target for rid, _t, target, _m in pkg.relationships(main)}
+    out = {}
+    for sheet in pkg.xml(main).iter(x("sheet")):
+        target = rels.get(sheet.get(f"{{{R}}}id", ""))
+        if target and target in pkg.parts:
+            out[sheet.get("name", "")] = target
+    return out
+
+
+def tag_xlsx(pkg: Package, data: bytes, dry_run: bool = False) -> list:
+    from docx_tools import tagger
+
+    cells, values = read_provenance(data)
+    if not cells:
+        return []
+    parts = sheet_parts(pkg)
+    editors: dict[str, _SheetComments] = {}
+    results = []
+    for ci in cells:
+        status = classify(ci, values)
+        part = parts.get(ci.sheet)
+        editor = None
+        if part is not None:
+            editor = editors.setdefault(part, _SheetComments(pkg, part))
+        current = editor.comment_text(ci.coord) if editor is not None else None
+        already = current is not None and f"依頼ID: {ci.ins.id}" in current
+        res = tagger.InsertionResult(ci.ins.id, ci.ins.operation, status, tagged=already)
+        if status == tagger.UNMODIFIED and not already and not dry_run and editor is not None:
+            editor.add(ci.coord, ci.row, ci.col, tagger.disclosure_text(ci.ins), tagger.AUTHOR)
+            res.tagged = res.added = True
+        results.append(res)
+    return results
