@@ -291,3 +291,50 @@ def tag_xlsx(pkg: Package, data: bytes, dry_run: bool = False) -> list:
             res.tagged = res.added = True
         results.append(res)
     return results
+
+
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+def add_provenance_sheet(pkg: Package, rows: list[Insertion]) -> str:
+    """Add the very hidden ``_oasis_provenance`` sheet at package level (no openpyxl save).
+
+    Used by the tests and by tools that mark AI cells; every existing part stays as it was,
+    apart from workbook.xml, its relationships and the content types.
+    """
+    main = pkg.main_part_name()
+    assert main is not None
+    wb = pkg.xml(main)
+    sheets = wb.find(x("sheets"))
+    if sheets is None:
+        raise PackageError("missing_part", "ブックにシートの一覧がありません。")
+    if any(s.get("name") == PROVENANCE_SHEET for s in sheets):
+        raise ValueError("provenance sheet exists")
+    root = etree.Element(x("worksheet"), nsmap={None: X})
+    data = etree.SubElement(root, x("sheetData"))
+    table = [list(HEADER)] + [[r.cell or "", r.id, r.operation, r.model, r.created, r.sha256, r.text] for r in rows]
+    from openpyxl.utils.cell import get_column_letter
+
+    for i, values in enumerate(table, start=1):
+        row = etree.SubElement(data, x("row"))
+        row.set("r", str(i))
+        for j, value in enumerate(values, start=1):
+            c = etree.SubElement(row, x("c"))
+            c.set("r", f"{get_column_letter(j)}{i}")
+            c.set("t", "inlineStr")
+            t = etree.SubElement(etree.SubElement(c, x("is")), x("t"))
+            t.text = value
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    folder = main.rsplit("/", 1)[0]
+    name = pkg.unique_part_name(folder + "/worksheets/oasisProvenance{}.xml")
+    pkg.set_xml(name, root)
+    rid = pkg.add_relationship(main, oxml.RT_WORKSHEET, name)
+    pkg.ensure_content_type(name, CT_WORKSHEET)
+    ids = [int(s.get("sheetId", "0")) for s in sheets if s.get("sheetId", "").isdigit()]
+    sheet = etree.SubElement(sheets, x("sheet"))
+    sheet.set("name", PROVENANCE_SHEET)
+    sheet.set("sheetId", str(max(ids, default=0) + 1))
+    sheet.set("state", "veryHidden")
+    sheet.set(f"{{{R}}}id", rid)
+    pkg.mark_changed(main)
+    return name
