@@ -1,1 +1,53 @@
-"""auth."""
+"""Who is asking. Every generation request carries a staff identity (common-1, oasis-sso).
+
+`dev` mode: the `X-Oasis-User` header, accepted only from a loopback client that did not come
+through a proxy. `entra` mode: a Microsoft Entra ID bearer token (see `entra.py`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from flask import Flask, current_app, g, request
+
+from addin_server.errors import Unauthorized
+from addin_server.service import Identity
+
+DEV_HEADER = "X-Oasis-User"
+
+
+def _is_loopback(addr: str | None) -> bool:
+    try:
+        return addr is not None and ipaddress.ip_address(addr).is_loopback
+    except ValueError:
+        return False
+
+
+def dev_identity() -> Identity:
+    addr = request.remote_addr
+    if not _is_loopback(addr) or request.headers.get("X-Forwarded-For"):
+        raise Unauthorized("開発モードのサーバーには、このパソコン以外からは接続できません。")
+    user = (request.headers.get(DEV_HEADER) or "").strip()
+    if not user or len(user) > 128:
+        raise Unauthorized(f"利用者を確認できません（開発モードでは {DEV_HEADER} ヘッダーが必要です）。")
+    return Identity(user_id=f"dev:{user}", display=user, client_addr=addr)
+
+
+def current_identity() -> Identity:
+    """The identity of this request, resolved once; raises Unauthorized (401)."""
+    if "oasis_identity" not in g:
+        resolver = current_app.extensions["oasis_identity_resolver"]
+        g.oasis_identity = resolver()
+    return g.oasis_identity
+
+
+def init_app(app: Flask, auth_mode: str) -> None:
+    if auth_mode == "dev":
+        app.logger.warning(
+            "AUTH_MODE=dev: identities come from the %s header, accepted only from loopback clients. "
+            "Never use this mode for staff.", DEV_HEADER)
+        app.extensions["oasis_identity_resolver"] = dev_identity
+    else:
+        from addin_server.auth.entra import init_entra
+
+        app.extensions["oasis_identity_resolver"] = init_entra(app)

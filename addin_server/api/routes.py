@@ -1,0 +1,122 @@
+"""HTTP API v1 (see shared/CONTRACTS.md). Thin: parse, identify, hand to the service, answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from marshmallow import Schema, ValidationError
+
+from addin_server.api.schemas import CheckRequestSchema, OperationRequestSchema
+from addin_server.auth import current_identity
+from addin_server.errors import BadRequest
+from addin_server.service import AssistantService
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+health_bp = Blueprint("health", __name__)
+
+_check_schema = CheckRequestSchema()
+_operation_schema = OperationRequestSchema()
+
+
+def service() -> AssistantService:
+    return current_app.extensions["oasis"]
+
+
+def load_body(schema: Schema) -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None:
+        if not request.is_json:
+            raise BadRequest("Content-Type: application/json の JSON を送ってください。", code="invalid_json")
+        raise BadRequest("JSON の形式が正しくありません。", code="invalid_json")
+    if not isinstance(body, dict):
+        raise BadRequest("JSON はオブジェクト（{…}）で送ってください。", code="invalid_json")
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        raise BadRequest("入力内容に誤りがあります。", code="invalid_request",
+                         details={"fields": exc.messages}) from exc
+    except RecursionError as exc:
+        raise BadRequest("JSON の入れ子が深すぎます。", code="invalid_json") from exc
+
+
+def _operation_body(operation: str) -> dict[str, Any]:
+    data = load_body(_operation_schema)
+    if data.get("operation") not in (None, operation):
+        raise BadRequest("入力内容に誤りがあります。", code="invalid_request",
+                         details={"fields": {"operation": [f"このエンドポイントでは {operation} を指定してください。"]}})
+    data.pop("operation", None)
+    return data
+
+
+def _respond(payload: dict[str, Any]) -> tuple[Response, int]:
+    return jsonify(payload), (200 if payload.get("allowed") else 422)
+
+
+@bp.post("/check")
+def check() -> tuple[Response, int]:
+    data = load_body(_check_schema)
+    identity = current_identity()
+    result = service().check(identity, data.pop("operation"), **data)
+    return jsonify({"allowed": result.allowed, "findings": [f.to_dict() for f in result.findings],
+                    "persons": result.persons.to_dict()}), 200
+
+
+@bp.post("/summarize")
+def summarize() -> tuple[Response, int]:
+    data = _operation_body("summarize")
+    return _respond(service().run(current_identity(), "summarize", **data).to_response())
+
+
+@bp.post("/proofread")
+def proofread() -> tuple[Response, int]:
+    data = _operation_body("proofread")
+    return _respond(service().run(current_identity(), "proofread", **data).to_response())
+
+
+@bp.post("/summarize/stream")
+def summarize_stream() -> Response:
+    """Server-sent events: `delta` chunks, then one `result` or `error` event."""
+    data = _operation_body("summarize")
+    identity = current_identity()
+    events = service().stream(identity, **data)
+
+    def generate() -> Iterator[str]:
+        yield ": stream open\n\n"  # flush headers at once so the pane can show progress
+        for event, payload in events:
+            yield f"event: {event}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    return Response(stream_with_context(generate()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@bp.get("/config")
+def pane_config() -> Response:
+    """What the task pane needs to know about this server (no secrets)."""
+    s = service().settings
+    return jsonify({
+        "auth_mode": s.auth_mode,
+        "profile": s.profile,
+        "person_limit": s.person_limit,
+        "max_prompt_chars": s.max_prompt_chars,
+        "entra_client_id": s.get("ENTRA_AUDIENCE") if s.auth_mode == "entra" else None,
+        "incident_contact": s.incident_contact,
+        "model": service().gateway.describe(),
+    })
+
+
+@health_bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@health_bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    svc = service()
+    database = svc.store.ping()
+    model = svc.gateway.configured
+    ready = database and model
+    return jsonify({"ready": ready, "database": database, "model": model,
+                    "provider": svc.settings.llm_provider}), (200 if ready else 503)

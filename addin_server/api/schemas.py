@@ -1,0 +1,94 @@
+"""Request schemas at the HTTP edge (marshmallow). Error messages are Japanese."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+MSG = {
+    "required": "必須の項目です。",
+    "null": "空にはできません。",
+    "invalid": "形式が正しくありません。",
+    "unknown": "不明な項目です。",
+}
+MAX_ROWS = 200_000
+MAX_COLS = 1_000
+MAX_INSTRUCTION = 2_000
+
+
+class CellField(fields.Field):
+    """One Excel cell value: string, finite number, boolean or null."""
+
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "invalid": "セルの値は文字列・数値・真偽値・空のいずれかにしてください。"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if value is None or isinstance(value, str | bool):
+            return value
+        if isinstance(value, int):
+            if abs(value) > 10**30:
+                raise self.make_error("invalid")
+            return value
+        if isinstance(value, float) and math.isfinite(value):
+            return value
+        raise self.make_error("invalid")
+
+
+def _str(**kw: Any) -> fields.String:
+    return fields.String(error_messages={**MSG, "invalid": "文字列で指定してください。"}, **kw)
+
+
+class OperationRequestSchema(Schema):
+    class Meta:
+        unknown = "raise"
+
+    text = _str(load_default=None, allow_none=True)
+    cells = fields.List(fields.List(CellField(allow_none=True), error_messages={**MSG, "invalid": "行は配列で指定してください。"}),
+                        load_default=None, allow_none=True,
+                        error_messages={**MSG, "invalid": "cells は2次元配列で指定してください。"})
+    host = _str(required=True, validate=validate.OneOf(["word", "excel"], error="word か excel を指定してください。"))
+    operation = _str(load_default=None, allow_none=True,
+                     validate=validate.OneOf(["summarize", "proofread"], error="summarize か proofread を指定してください。"))
+    series_id = _str(load_default=None, allow_none=True,
+                     validate=validate.Length(max=200, error="作業名は200文字以内にしてください。"))
+    instruction = _str(load_default=None, allow_none=True,
+                       validate=validate.Length(max=MAX_INSTRUCTION, error=f"指示は{MAX_INSTRUCTION}文字以内にしてください。"))
+
+    def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
+        # marshmallow's own message for unknown fields is English; say it in Japanese.
+        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        for key, value in list(messages.items()):
+            if value == ["Unknown field."]:
+                messages[key] = [MSG["unknown"]]
+        raise ValidationError(messages)
+
+    @validates_schema
+    def _content(self, data: dict[str, Any], **kwargs: Any) -> None:
+        text, cells = data.get("text"), data.get("cells")
+        if not (text and text.strip()) and not cells:
+            raise ValidationError("text か cells のどちらかに内容を入れてください。", "text")
+        if cells and (len(cells) > MAX_ROWS or any(len(row) > MAX_COLS for row in cells)):
+            raise ValidationError(f"cells は {MAX_ROWS:,} 行 × {MAX_COLS:,} 列までです。", "cells")
+        for name in ("text", "instruction", "series_id"):
+            if data.get(name) is not None and not _clean(data[name]):
+                raise ValidationError("使えない文字（NUL や不正なサロゲート）が含まれています。", name)
+        if cells and not all(_clean(c) for row in cells for c in row if isinstance(c, str)):
+            raise ValidationError("使えない文字（NUL や不正なサロゲート）が含まれています。", "cells")
+
+
+def _clean(value: str) -> bool:
+    """False for NUL and lone surrogates (which cannot be stored or shown)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class CheckRequestSchema(OperationRequestSchema):
+    operation = _str(required=True,
+                     validate=validate.OneOf(["summarize", "proofread"], error="summarize か proofread を指定してください。"))

@@ -1,0 +1,91 @@
+"""The application factory: `create_app(config)`.
+
+Configuration comes from defaults, then `OASIS_*` environment variables
+(`app.config.from_prefixed_env("OASIS")`), then an optional JSON/TOML file named by
+`OASIS_CONFIG_FILE`, then the mapping passed in. It is validated once; an invalid value
+raises ConfigError with one clear message and the app does not start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tomllib
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from addin_server.config import DEFAULTS, validate
+from addin_server.errors import ApiError
+from addin_server.service import AssistantService
+
+log = logging.getLogger(__name__)
+
+HTTP_MESSAGES = {
+    400: ("bad_request", "リクエストの形式が正しくありません。"),
+    401: ("unauthorized", "サインインが必要です。"),
+    403: ("forbidden", "この操作は許可されていません。"),
+    404: ("not_found", "指定されたページや機能が見つかりません。"),
+    405: ("method_not_allowed", "この方法（HTTP メソッド）では利用できません。"),
+    413: ("payload_too_large", "送信データが大きすぎます。選択範囲を小さく分けて実行してください。"),
+    415: ("unsupported_media_type", "Content-Type: application/json の JSON を送ってください。"),
+    429: ("rate_limited", "短時間に多くの依頼がありました。少し待ってから再度お試しください。"),
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("OASIS")
+    config_file = os.environ.get("OASIS_CONFIG_FILE")
+    if config_file:
+        loader = tomllib.load if config_file.endswith(".toml") else json.load
+        app.config.from_file(config_file, load=loader, text=not config_file.endswith(".toml"))
+    if config:
+        app.config.update(config)
+    settings = validate(app.config, app.instance_path)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    app.extensions["oasis"] = AssistantService.from_settings(settings)
+    app.extensions["oasis_settings"] = settings
+
+    from addin_server import auth
+    from addin_server.api import bp as api_bp
+    from addin_server.api import health_bp
+
+    auth.init_app(app, settings.auth_mode)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+    _register_optional(app)
+    _register_errors(app)
+    log.info("oasis-addin ready: profile=%s model=%s auth=%s database=%s", settings.profile,
+             app.extensions["oasis"].gateway.describe(), settings.auth_mode, settings.database_url.split(":")[0])
+    return app
+
+
+def _register_optional(app: Flask) -> None:
+    """Blueprints and extensions of the other surfaces (task pane, admin, security)."""
+    from addin_server.taskpane import bp as taskpane_bp
+
+    app.register_blueprint(taskpane_bp)
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> tuple[Response, int, dict[str, str]]:
+        return jsonify(exc.body()), exc.status, exc.headers
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 500
+        code, message = HTTP_MESSAGES.get(status, ("http_error", "リクエストを処理できませんでした。"))
+        return jsonify({"error": {"code": code, "message": message}}), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
+        app.logger.exception("unexpected error")  # the trace stays in the server log only
+        return jsonify(ApiError().body()), 500

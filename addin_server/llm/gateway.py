@@ -1,0 +1,224 @@
+"""The model gateway: the one place that calls a model, and only an approved one (common-2).
+
+Providers: `offline` (no model), `openai` (any OpenAI-compatible base URL, e.g. an on-premises
+server) and `azure` (Azure OpenAI under contract). The `openai` client does the retries and
+timeouts; its errors become API errors with Japanese messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+
+from addin_server.config import ConfigError, Settings
+from addin_server.errors import ModelError, ModelTimeout, ModelUnavailable
+from addin_server.llm import offline
+from addin_server.llm.edits import Edit, apply_edits, diff_edits, validate_edits
+from addin_server.llm.prompts import PROOFREAD_SCHEMA, build_messages, cells_as_text, parse_proofread_json
+
+log = logging.getLogger(__name__)
+
+Cells = Sequence[Sequence[Any]]
+
+
+@dataclass
+class ModelAnswer:
+    text: str
+    model: str
+    edits: list[Edit] = field(default_factory=list)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@contextmanager
+def model_errors() -> Iterator[None]:
+    """Map the openai client's exceptions to the API's 502/503/504 errors."""
+    try:
+        yield
+    except openai.APITimeoutError as exc:
+        log.warning("model timeout: %s", exc)
+        raise ModelTimeout() from exc
+    except openai.RateLimitError as exc:
+        log.warning("model rate-limited: %s", exc)
+        raise ModelUnavailable(details={"retry_after": _retry_after(exc)}) from exc
+    except openai.APIConnectionError as exc:
+        log.warning("model unreachable: %s", exc)
+        raise ModelUnavailable() from exc
+    except openai.InternalServerError as exc:
+        log.warning("model server error %s", exc.status_code)
+        raise ModelError() from exc
+    except openai.APIStatusError as exc:
+        log.error("model endpoint refused the request: HTTP %s", exc.status_code)
+        raise ModelError(
+            "AI モデルの呼び出し設定に問題があります。管理者に連絡してください。", code="model_config_error"
+        ) from exc
+    except openai.OpenAIError as exc:
+        log.error("model client error: %s", type(exc).__name__)
+        raise ModelError() from exc
+
+
+def _retry_after(exc: openai.APIStatusError) -> int | None:
+    value = exc.response.headers.get("retry-after") if exc.response is not None else None
+    try:
+        return int(float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class Gateway:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.provider = settings.llm_provider
+        self._client: openai.OpenAI | None = None
+        if self.provider != "offline":
+            base = settings.llm_base_url or ""
+            if not any(e.covers(base) for e in settings.approved_endpoints):
+                raise ConfigError(f"rule common-2: {base!r} is not an approved endpoint")
+
+    @property
+    def configured(self) -> bool:
+        return self.provider == "offline" or bool(self.settings.llm_base_url and self.settings.llm_model)
+
+    def describe(self) -> str:
+        return "offline" if self.provider == "offline" else f"{self.provider}:{self.settings.llm_model}"
+
+    @property
+    def client(self) -> openai.OpenAI:
+        if self._client is None:
+            s = self.settings
+            common: dict[str, Any] = {"timeout": s.llm_timeout, "max_retries": s.llm_max_retries}
+            if self.provider == "azure":
+                self._client = openai.AzureOpenAI(
+                    azure_endpoint=s.llm_base_url, api_version=s.azure_api_version,
+                    api_key=s.llm_api_key or "unused", **common)
+            else:
+                self._client = openai.OpenAI(base_url=s.llm_base_url, api_key=s.llm_api_key or "unused", **common)
+        return self._client
+
+    # -- summarize --------------------------------------------------------------------------
+    def summarize(self, text: str | None, cells: Cells | None, instruction: str | None) -> ModelAnswer:
+        if self.provider == "offline":
+            return ModelAnswer(text=_offline_summary(text, cells, instruction), model=offline.SUMMARY_MODEL)
+        messages = build_messages("summarize", _source(text, cells), instruction)
+        with model_errors():
+            resp = self.client.chat.completions.create(model=self.settings.llm_model, messages=messages,
+                                                       temperature=0.2)
+        return ModelAnswer(text=_content(resp).strip(), model=resp.model or self.settings.llm_model,
+                           **_usage(resp))
+
+    def stream_summarize(
+        self, text: str | None, cells: Cells | None, instruction: str | None
+    ) -> Iterator[str | ModelAnswer]:
+        """Yields text deltas as they arrive, then the complete ModelAnswer."""
+        if self.provider == "offline":
+            summary = _offline_summary(text, cells, instruction)
+            yield from _chunks(summary)  # the same shape as a streaming model
+            yield ModelAnswer(text=summary, model=offline.SUMMARY_MODEL)
+            return
+        messages = build_messages("summarize", _source(text, cells), instruction)
+        parts: list[str] = []
+        usage: dict[str, int | None] = {}
+        model = self.settings.llm_model
+        with model_errors():
+            stream = self.client.chat.completions.create(
+                model=self.settings.llm_model, messages=messages, temperature=0.2, stream=True,
+                stream_options={"include_usage": True})
+            for chunk in stream:
+                model = getattr(chunk, "model", None) or model
+                if getattr(chunk, "usage", None):
+                    usage = _usage(chunk)
+                for choice in chunk.choices or ():
+                    delta = choice.delta.content if choice.delta else None
+                    if delta:
+                        parts.append(delta)
+                        yield delta
+        full = "".join(parts).strip()
+        if not full:
+            raise ModelError("AI モデルの応答が空でした。時間をおいて再度お試しください。")
+        yield ModelAnswer(text=full, model=model, **usage)
+
+    # -- proofread --------------------------------------------------------------------------
+    def proofread(self, text: str, instruction: str | None) -> ModelAnswer:
+        if self.provider == "offline":
+            corrected, edits = offline.proofread(text)
+            return ModelAnswer(text=corrected, edits=edits, model=offline.PROOFREAD_MODEL)
+        messages = build_messages("proofread", text, instruction)
+        with model_errors():
+            try:
+                resp = self.client.chat.completions.create(
+                    model=self.settings.llm_model, messages=messages, temperature=0,
+                    response_format={"type": "json_schema", "json_schema": PROOFREAD_SCHEMA})
+            except openai.BadRequestError:
+                # Endpoints without structured output: ask for the corrected text and diff it.
+                log.info("endpoint refused json_schema; falling back to plain proofreading")
+                resp = self.client.chat.completions.create(
+                    model=self.settings.llm_model, temperature=0,
+                    messages=build_messages("proofread", text, instruction, plain=True))
+        content = _content(resp)
+        edits = edits_from_answer(text, content)
+        return ModelAnswer(text=apply_edits(text, edits), edits=edits,
+                           model=resp.model or self.settings.llm_model, **_usage(resp))
+
+
+def edits_from_answer(text: str, content: str) -> list[Edit]:
+    """Edits from a structured answer, or from diffing a corrected text.
+
+    The model's own edits are kept only where their `original` sits at the stated place. When
+    the answer also carries the corrected full text and the kept edits do not reproduce it, the
+    diff of that text (borrowing the model's reasons) is used instead: diff hunks are placed
+    correctly by construction.
+    """
+    data = parse_proofread_json(content)
+    if data is None:
+        return diff_edits(text, content.strip("\n"))
+    raw = data.get("edits") if isinstance(data.get("edits"), list) else []
+    valid = validate_edits(text, raw)
+    corrected = data.get("corrected_text")
+    if isinstance(corrected, str) and apply_edits(text, valid) != corrected:
+        reasons = {(str(e.get("original")), str(e.get("replacement"))): str(e.get("reason") or "")
+                   for e in raw if isinstance(e, dict) and e.get("reason")}
+        return diff_edits(text, corrected, reasons)
+    return valid
+
+
+def _offline_summary(text: str | None, cells: Cells | None, instruction: str | None) -> str:
+    parts = []
+    if text:
+        parts.append(offline.summarize_text(text, instruction))
+    if cells:
+        parts.append(offline.summarize_cells(cells, instruction))
+    return "\n".join(p for p in parts if p)
+
+
+def _chunks(text: str, size: int = 12) -> list[str]:
+    return [text[i:i + size] for i in range(0, len(text), size)]
+
+
+def _source(text: str | None, cells: Cells | None) -> str:
+    parts = [text] if text else []
+    if cells:
+        parts.append(cells_as_text(cells))
+    return "\n\n".join(parts)
+
+
+def _content(resp: Any) -> str:
+    try:
+        content = resp.choices[0].message.content
+    except (AttributeError, IndexError, TypeError):
+        content = None
+    if not content or not content.strip():
+        raise ModelError("AI モデルの応答が空でした。時間をおいて再度お試しください。")
+    return content
+
+
+def _usage(resp: Any) -> dict[str, int | None]:
+    usage = getattr(resp, "usage", None)
+    return {
+        "prompt_tokens": getattr(usage, "prompt_tokens", None),
+        "completion_tokens": getattr(usage, "completion_tokens", None),
+    }

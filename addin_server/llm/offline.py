@@ -1,0 +1,127 @@
+"""The offline engine: no model, no network. The embedded default and the fallback for demos.
+
+Summaries are extractive (the highest-scoring sentences of the source, in source order), so
+they never contain a fact that is not in the source. Proofreading applies a few rules of
+公用文 (official writing) conventions. Results are labelled as offline in `model`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+from addin_server.llm.edits import Edit, apply_edits, validate_edits
+
+SUMMARY_MODEL = "offline-extractive-v1"
+PROOFREAD_MODEL = "offline-kobunsho-rules-v1"
+
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_TERM = re.compile(r"[\u4e00-\u9fff々]{2,}|[\u30a0-\u30ffー]{2,}|[A-Za-z][A-Za-z0-9]+|\d+")
+_LIMIT = re.compile(r"(\d{2,5})\s*(?:字|文字)(?:以内|程度|くらい|まで)?")
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def summarize_text(text: str, instruction: str | None = None) -> str:
+    sents = sentences(text)
+    if not sents:
+        return ""
+    limit = _char_limit(instruction, default=max(80, len(text) // 3))
+    if len(sents) == 1 or sum(map(len, sents)) <= limit:
+        return "".join(_terminate(s) for s in sents) if len(sents) <= 2 else _pick(sents, limit)
+    return _pick(sents, limit)
+
+
+def _pick(sents: list[str], limit: int) -> str:
+    freq = Counter(t for s in sents for t in _TERM.findall(s))
+    scores = []
+    for i, s in enumerate(sents):
+        terms = _TERM.findall(s)
+        score = sum(math.log1p(freq[t]) for t in set(terms)) / math.sqrt(len(s) + 1)
+        score *= 1.3 if i == 0 else 1.0  # the opening usually states the subject
+        scores.append((score, i))
+    chosen: list[int] = []
+    used = 0
+    for _, i in sorted(scores, reverse=True):
+        if used + len(sents[i]) > limit and chosen:
+            continue
+        chosen.append(i)
+        used += len(sents[i])
+        if used >= limit:
+            break
+    return "".join(_terminate(sents[i]) for i in sorted(chosen))
+
+
+def _terminate(s: str) -> str:
+    return s if s[-1] in "。！？!?" else s + "。"
+
+
+def _char_limit(instruction: str | None, default: int) -> int:
+    if instruction:
+        m = _LIMIT.search(unicodedata.normalize("NFKC", instruction))
+        if m:
+            return max(10, int(m.group(1)))
+    return default
+
+
+def summarize_cells(cells: Sequence[Sequence[object]], instruction: str | None = None) -> str:
+    rows = [list(r) for r in cells if any(c not in (None, "") for c in r)]
+    if not rows:
+        return ""
+    header = rows[0] if all(isinstance(c, str) and c for c in rows[0]) and len(rows) > 1 else None
+    body = rows[1:] if header else rows
+    ncols = max(len(r) for r in rows)
+    parts = [f"表は{len(body)}行{ncols}列です。"]
+    if header:
+        parts.append("列は「" + "」「".join(str(h) for h in header) + "」です。")
+        for j, name in enumerate(header):
+            nums = [c for r in body if j < len(r) and isinstance(c := r[j], int | float) and not isinstance(c, bool)]
+            if nums and len(nums) >= len(body) / 2:
+                total = sum(nums)
+                parts.append(f"「{name}」の合計は{_fmt(total)}、平均は{_fmt(total / len(nums))}です。")
+    text_cells = " ".join(str(c) for r in body for c in r if isinstance(c, str) and len(c) > 15)
+    if text_cells:
+        parts.append(summarize_text(text_cells, instruction))
+    return "".join(parts)
+
+
+def _fmt(n: float) -> str:
+    return f"{n:,.0f}" if float(n).is_integer() else f"{n:,.2f}"
+
+
+# --- proofreading -------------------------------------------------------------------------
+
+_HALF_KANA = re.compile(r"[\uff66-\uff9f]+")
+_FULL_ALNUM = re.compile(r"[Ａ-Ｚａ-ｚ０-９]+")
+_DOUBLED = re.compile(r"(を|が|に|で|へ)\1(?!\1)")
+_RULES: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"(?<=[てで])下さい"), "ください", "補助動詞は平仮名で書きます（公用文の表記）"),
+    (re.compile(r"(?<=[てで])頂(?=[きくけいか])"), "いただ", "補助動詞は平仮名で書きます（公用文の表記）"),
+    (re.compile(r"(?<=お願い)致し"), "いたし", "補助動詞は平仮名で書きます（公用文の表記）"),
+    (re.compile(r"出来(?=[るれなませずた])"), "でき", "「できる」は平仮名で書きます（公用文の表記）"),
+    (re.compile(r"。。+"), "。", "句点が重なっています"),
+    (re.compile(r"、、+"), "、", "読点が重なっています"),
+]
+
+
+def proofread(text: str) -> tuple[str, list[Edit]]:
+    """Rule-based corrections; returns the corrected text and the edits that make it."""
+    raw: list[Edit] = []
+    for m in _FULL_ALNUM.finditer(text):
+        raw.append(Edit(m.start(), m.end(), m.group(), unicodedata.normalize("NFKC", m.group()),
+                        "英数字は半角で書きます（公用文の表記）"))
+    for m in _HALF_KANA.finditer(text):
+        raw.append(Edit(m.start(), m.end(), m.group(), unicodedata.normalize("NFKC", m.group()),
+                        "半角カタカナは全角で書きます"))
+    for m in _DOUBLED.finditer(text):
+        raw.append(Edit(m.start(), m.end(), m.group(), m.group(1), f"助詞「{m.group(1)}」が重なっています"))
+    for pattern, repl, reason in _RULES:
+        for m in pattern.finditer(text):
+            raw.append(Edit(m.start(), m.end(), m.group(), repl, reason))
+    edits = validate_edits(text, raw)
+    return apply_edits(text, edits), edits
