@@ -1,6 +1,7 @@
 """The guideline's rules as code: detectors find things, rules judge them, one engine runs them."""
 
 from addin_server.policy.engine import PolicyEngine, PolicyError
+from addin_server.policy.ledger import InMemoryPersonLedger
 from addin_server.policy.types import (
     Finding,
     InputDecision,
@@ -13,6 +14,7 @@ from addin_server.policy.types import (
 
 __all__ = [
     "Finding",
+    "InMemoryPersonLedger",
     "InputDecision",
     "LedgerResult",
     "PersonLedger",

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from addin_server.policy.detectors import individual_number
 from addin_server.policy.rules import (
     PROFILES,
     InputContext,
@@ -19,8 +20,8 @@ from addin_server.policy.rules import (
     LedgerRule,
     OutputRule,
     default_rules,
-    redact_individual_numbers,
 )
+from addin_server.policy.rules.base import individual_numbers
 from addin_server.policy.types import Finding, InputDecision, PersonLedger, PersonsSummary, PolicyRequest
 
 log = logging.getLogger(__name__)
@@ -81,11 +82,15 @@ class PolicyEngine:
                 _run(rule.id, lambda rule=rule: rule.check(req, ctx, commit=commit and not blocked))
             )
         blocked = any(f.severity == "block" for f in findings)
+        # Whatever the profile, the server must mask stored text that holds an Individual Number.
+        contains = ctx.contains_individual_number or bool(
+            _run("oasis-1", lambda: [True] if individual_numbers(ctx) else [])
+        )
         return InputDecision(
             allowed=not blocked,
             findings=tuple(findings),
             persons=ctx.persons or PersonsSummary(limit=self.person_limit),
-            contains_individual_number=ctx.contains_individual_number,
+            contains_individual_number=contains,
         )
 
     def check_output(self, req: PolicyRequest, output: str) -> tuple[Finding, ...]:
@@ -98,15 +103,16 @@ class PolicyEngine:
 
     @staticmethod
     def redact(text: str) -> str:
-        """The text with every Individual Number masked, for logs and echoes."""
-        return redact_individual_numbers(text)
+        """The text with every Individual Number masked (`**** **** 0257`), for logs and echoes."""
+        return individual_number.redact(text)
 
     @staticmethod
     def redact_cells(cells: Sequence[Sequence[Any]] | None) -> list[list[Any]] | None:
+        """The cells with every Individual Number masked; numeric cells holding one become the
+        masked string, everything else is unchanged."""
         if cells is None:
             return None
-        return [[redact_individual_numbers(str(c)) if isinstance(c, str | int) and not isinstance(c, bool)
-                 and redact_individual_numbers(str(c)) != str(c) else c for c in row] for row in cells]
+        return [[individual_number.redact_cell(c) for c in row] for row in cells]
 
 
 def _run(rule_id: str, call: Any) -> Iterable[Finding]:

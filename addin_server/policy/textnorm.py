@@ -1,0 +1,91 @@
+"""Text normalization shared by the detectors (width folding, 漢数字, comparison keys).
+
+`fold` maps one character to one character, so offsets found in folded text are offsets into
+the original text as well.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_FULL_DIGITS = "０１２３４５６７８９"
+_DASHES = "－‐‑‒–—―−﹣"
+_SPACES = "\u3000\u00a0\u2002\u2003\u2009"
+
+_FOLD = str.maketrans(
+    {
+        **{f: str(i) for i, f in enumerate(_FULL_DIGITS)},
+        **dict.fromkeys(_DASHES, "-"),
+        **dict.fromkeys(_SPACES, " "),
+        "，": ",",
+        "．": ".",
+        "／": "/",
+        "：": ":",
+        "＠": "@",
+        "＋": "+",
+        "（": "(",
+        "）": ")",
+        **{chr(c): chr(c - 0xFEE0) for c in range(ord("Ａ"), ord("Ｚ") + 1)},
+        **{chr(c): chr(c - 0xFEE0) for c in range(ord("ａ"), ord("ｚ") + 1)},
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Full-width digits/letters, dashes and spaces to ASCII; same length as the input."""
+    return text.translate(_FOLD)
+
+
+_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+                 "九": 9, "壱": 1, "弐": 2, "参": 3}
+_KANJI_SMALL = {"十": 10, "百": 100, "千": 1000}
+_KANJI_LARGE = {"万": 10**4, "億": 10**8, "兆": 10**12}
+KANJI_NUMERAL_CHARS = "".join([*_KANJI_DIGITS, *_KANJI_SMALL, *_KANJI_LARGE])
+
+
+def kanji_to_int(s: str) -> int | None:
+    """Value of a 漢数字 string: 二〇二四 → 2024, 三百五十 → 350, 1万2千 → 12000 (digits allowed)."""
+    if not s:
+        return None
+    # Positional form (二〇二四): only digit characters.
+    if all(c in _KANJI_DIGITS or c.isdigit() for c in s):
+        try:
+            return int("".join(str(_KANJI_DIGITS[c]) if c in _KANJI_DIGITS else c for c in s))
+        except ValueError:
+            return None
+    total = section = 0
+    num: int | None = None
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c.isdigit() and c.isascii():
+            j = i
+            while j < len(s) and s[j].isdigit() and s[j].isascii():
+                j += 1
+            num = int(s[i:j])
+            i = j
+            continue
+        if c in _KANJI_DIGITS:
+            num = _KANJI_DIGITS[c]
+        elif c in _KANJI_SMALL:
+            section += (num if num is not None else 1) * _KANJI_SMALL[c]
+            num = None
+        elif c in _KANJI_LARGE:
+            section += num or 0
+            total += (section or 1) * _KANJI_LARGE[c]
+            section = 0
+            num = None
+        else:
+            return None
+        i += 1
+    return total + section + (num or 0)
+
+
+_COMPARE_DROP = re.compile(r"[\s,、。・「」『』（）()\[\]【】\"'“”‘’:：;；!！?？-]")
+
+
+def compare_key(text: str) -> str:
+    """A loose form for "does this appear in the source" checks: NFKC, lower case, no
+    spaces or punctuation."""
+    return _COMPARE_DROP.sub("", unicodedata.normalize("NFKC", text).lower())
