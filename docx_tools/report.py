@@ -77,7 +77,7 @@ def summary_table(results: Sequence[FileResult], dry_run: bool = False) -> str:
     if dry_run:
         lines.append("（試行モード: ファイルは変更していません）")
     if totals[1]:
-        lines.append(f"確認待ちの生成AI出力が {totals[1]} 件あります。Word で変更履歴を確認してください。")
+        lines.append(f"確認待ちの生成AI出力が {totals[1]} 件あります。Word の変更履歴で確認し、承諾または修正してください。")
     return "\n".join(lines) + "\n"
 
 

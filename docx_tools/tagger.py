@@ -125,6 +125,11 @@ def classify_docx(pkg: Package, insertions: list[Insertion]) -> list[_Found]:
     assert main is not None
     root = pkg.xml(main)
     body = root.find(qn("w:body"))
+    if body is None and root.tag.startswith("{http://purl.oclc.org/ooxml/"):
+        raise PackageError(
+            "strict_format",
+            "Strict Open XML 形式の文書には対応していません。Word で「Word 文書 (*.docx)」として保存し直してください。",
+        )
     if body is None:
         raise PackageError("missing_part", "本文（w:body）がありません。ファイルが壊れています。")
     by_tag: dict[str, list[etree._Element]] = {}
