@@ -1,0 +1,129 @@
+"""oasis-1 / rag-1 detector: Individual Numbers in text and cells."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from addin_server.policy.detectors import individual_number as inum
+from tests.policy.numbers import SEPARATORS, VALID, VALID2, notate, valid_number, wrong_number
+
+# (text, expected number of matches)
+TEXT_CASES = [
+    (VALID, 1),
+    (f"マイナンバー：{notate(VALID, ' ')}", 1),
+    (f"個人番号は{notate(VALID, '-')}です", 1),
+    (notate(VALID, "－", full_width=True), 1),
+    (notate(VALID, "\u3000", full_width=True), 1),
+    (notate(VALID, " - "), 1),
+    (f"番号 {VALID} と {VALID2}", 2),
+    (f"No. 1 {VALID}", 1),  # a lone 12-digit group set off by spaces
+    # negatives
+    (wrong_number("12345678901"), 0),
+    ("1" + VALID, 0),  # 13-digit run (corporate number length)
+    (VALID + "1", 0),
+    ("法人番号 7" + VALID, 0),
+    (notate(VALID, "-") + "-1234", 0),  # 16-digit card number
+    ("4111 " + notate(VALID, " "), 0),
+    ("カード 1234-5678-9018-3456", 0),
+    ("電話 06-1234-5678、携帯 090-1234-5678", 0),
+    ("〒530-8201 大阪市北区中之島1-3-20", 0),
+    ("令和6年4月1日、2024/04/01、2024-04-01", 0),
+    ("金額 123,456,789,018 円", 0),
+    (f"{VALID}円", 0),
+    (f"¥{VALID}", 0),
+    (f"+{VALID}", 0),
+    (f"1.{VALID}", 0),
+    (f"ID A{VALID}", 0),
+    ("1234567890123456789", 0),  # longer digit run containing valid windows
+    ("", 0),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TEXT_CASES)
+def test_find_in_text(text: str, expected: int) -> None:
+    assert len(inum.find(text)) == expected
+
+
+def test_longer_runs_never_match_even_with_valid_windows() -> None:
+    run = "1" + VALID + VALID2
+    windows = [run[i : i + 12] for i in range(len(run) - 11)]
+    assert any(inum.is_valid(w) for w in windows)
+    assert inum.find(run) == []
+
+
+def test_match_offsets_and_mask() -> None:
+    text = f"申請者の個人番号：{notate(VALID, '-')}。"
+    (m,) = inum.find(text)
+    assert text[m.start : m.end] == notate(VALID, "-")
+    assert m.masked == "**** **** " + VALID[-4:]
+    assert m.near_keyword
+
+
+def test_keyword_only_raises_confidence() -> None:
+    (m,) = inum.find(f"参考 {VALID}")
+    assert not m.near_keyword
+
+
+CELL_CASES = [
+    (VALID, 1),
+    (int(VALID), 1),
+    (float(VALID), 1),
+    (1.23456789018e11, 1),
+    (int(valid_number("01234567890")), 1),  # leading zero lost in a numeric cell
+    (notate(VALID, " ", full_width=True), 1),
+    (int(wrong_number("12345678901")), 0),
+    (123456789018.5, 0),
+    (float("nan"), 0),
+    (True, 0),
+    (None, 0),
+    (12345, 0),
+    (int("7" + VALID), 0),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), CELL_CASES)
+def test_find_in_cell(value: object, expected: int) -> None:
+    assert len(inum.find_in_cell(value)) == expected
+
+
+def test_redact_masks_every_number() -> None:
+    text = f"A:{notate(VALID, '-')} B:{notate(VALID2, ' ', full_width=True)} 電話06-1234-5678"
+    out = inum.redact(text)
+    assert VALID not in out and notate(VALID, "-") not in out
+    assert "**** **** " + VALID[-4:] in out and "**** **** " + VALID2[-4:] in out
+    assert "06-1234-5678" in out
+
+
+def test_redact_cell() -> None:
+    assert inum.redact_cell(int(VALID)) == "**** **** " + VALID[-4:]
+    assert inum.redact_cell(12.5) == 12.5
+    assert inum.redact_cell(f"x {VALID}") == "x **** **** " + VALID[-4:]
+
+
+JAPANESE = st.text(
+    alphabet=st.sampled_from(list("あいうえおかきくけこ漢字市民区役所申請番号、。「」 \u3000ー")), max_size=30
+)
+BODIES = st.text(alphabet="0123456789", min_size=11, max_size=11)
+
+
+@settings(max_examples=300, deadline=None)
+@given(prefix=JAPANESE, suffix=JAPANESE, body=BODIES, sep=st.sampled_from(SEPARATORS), full=st.booleans())
+def test_property_valid_number_in_any_notation_is_found(
+    prefix: str, suffix: str, body: str, sep: str, full: bool
+) -> None:
+    number = notate(valid_number(body), sep, full_width=full)
+    text = prefix + number + suffix
+    found = inum.find(text)
+    assert any(text[m.start : m.end] == number and m.digits == valid_number(body) for m in found)
+
+
+@settings(max_examples=300, deadline=None)
+@given(prefix=JAPANESE, suffix=JAPANESE, body=BODIES, shift=st.integers(1, 9),
+       sep=st.sampled_from(SEPARATORS), full=st.booleans())
+def test_property_wrong_check_digit_never_matches(
+    prefix: str, suffix: str, body: str, shift: int, sep: str, full: bool
+) -> None:
+    text = prefix + notate(wrong_number(body, shift), sep, full_width=full) + suffix
+    assert inum.find(text) == []

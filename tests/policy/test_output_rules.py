@@ -1,0 +1,119 @@
+"""common-5 (facts, expressions) and common-6 (verbatim passages) on the model's answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from addin_server.policy import PolicyEngine, PolicyRequest
+from addin_server.policy.detectors import expressions, verbatim
+from addin_server.policy.detectors.facts import Source, find_unsupported
+from addin_server.policy.textnorm import compare_key, fold, kanji_to_int
+
+SOURCE = (
+    "令和6年4月1日から、市内の保育所の利用料を3万円に改定します。対象は約12,000世帯です。"
+    "担当は大阪市こども青少年局です。二〇二三年度の実績は百二十件でした。"
+)
+
+
+@pytest.mark.parametrize(
+    ("output", "flagged"),
+    [
+        ("2024年4月1日から利用料を30,000円に改定。", []),  # era year, 万 and separators folded
+        ("対象は約1万2千世帯。2023年度は120件。", []),  # 漢数字 on both sides
+        ("対象は約１２，０００世帯。", []),  # full-width digits and comma
+        ("大阪市こども青少年局が担当します。", []),
+        ("要点は3点です。十分に検討し、一人ひとりに配慮。", []),  # structure and idioms, not facts
+        ("令和7年5月から実施。", ["令和7年", "5月"]),
+        ("利用料は3.5万円です。", ["3.5万円"]),
+        ("対象は15,000世帯です。", ["15,000世帯"]),
+        ("東京都でも実施されています。", ["東京都"]),
+    ],
+)
+def test_unsupported_facts(output: str, flagged: list[str]) -> None:
+    found = find_unsupported(output, Source.of([SOURCE]))
+    assert [f.text for f in found] == flagged
+    for f in found:
+        assert output[f.start : f.end].strip() == f.text
+
+
+def test_fact_kinds() -> None:
+    found = find_unsupported("令和7年に5万円、東京都で。", Source.of([SOURCE]))
+    assert {f.kind for f in found} == {"date", "amount", "proper_noun"}
+
+
+@pytest.mark.parametrize(
+    ("kanji", "value"),
+    [("二〇二四", 2024), ("三百五十", 350), ("1万2千", 12000), ("百二十", 120), ("十", 10), ("三億", 300000000),
+     ("あ", None)],
+)
+def test_kanji_to_int(kanji: str, value: int | None) -> None:
+    assert kanji_to_int(kanji) == value
+
+
+def test_fold_keeps_length() -> None:
+    s = "１２３４－５６７８　ＡＢ＠ｃ"
+    assert len(fold(s)) == len(s) and fold(s) == "1234-5678 AB@c"
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("父兄の皆さんへ", ["父兄"]),
+        ("スチュワーデスとして勤務", ["スチュワーデス"]),
+        ("精神分裂病の治療", ["精神分裂病"]),
+        ("看護婦さん", ["看護婦"]),
+        ("ホモジニアスな材料", []),  # katakana term inside a longer word
+        ("保護者の皆さんへ", []),
+        ("客室乗務員として勤務", []),
+    ],
+)
+def test_inappropriate_expressions(text: str, terms: list[str]) -> None:
+    assert [m.term.term for m in expressions.find(text)] == terms
+
+
+def test_term_list_records_source_and_licence() -> None:
+    from importlib import resources
+
+    head = resources.files("addin_server.policy").joinpath("data/inappropriate_terms.tsv").read_text("utf-8")
+    assert "Source:" in head and "Licence:" in head
+    assert len(expressions.terms()) >= 30
+    assert all(t.suggestion for t in expressions.terms())
+
+
+VERBATIM_SOURCE = "本市では、令和6年度から全職員による生成AIの本格的な利用を開始しました。業務の効率化と質の向上が期待されます。"
+
+
+@pytest.mark.parametrize(
+    ("output", "kinds"),
+    [
+        ("生成AIの本格利用を開始。「吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。」", ["quotation"]),
+        ("> 祇園精舎の鐘の声、諸行無常の響きあり。沙羅双樹の花の色、盛者必衰の理をあらはす。", ["block_quote"]),
+        ("出典：ある有名な小説の冒頭部分から抜粋した一節をここに掲載しています。", ["attributed"]),
+        ("今日は天気が良く、近所の公園で子どもたちがサッカーやバドミントンを楽しんでいる姿を見かけたので、"
+         "私もつい嬉しくなって一緒に走り回りました。", ["unrelated"]),
+        # negatives: quoting the source itself, short quotes, a real summary
+        ("「令和6年度から全職員による生成AIの本格的な利用を開始しました」とあります。", []),
+        ("「効率化」が期待されます。", []),
+        ("令和6年度から全職員が生成AIの本格的な利用を開始し、業務の効率化と質の向上が期待されている。", []),
+    ],
+)
+def test_verbatim_passages(output: str, kinds: list[str]) -> None:
+    found = verbatim.find(output, compare_key(VERBATIM_SOURCE))
+    assert [v.kind for v in found] == kinds
+
+
+def test_output_rules_through_engine_give_spans_into_output() -> None:
+    engine = PolicyEngine(profile="oasis")
+    req = PolicyRequest(user="u1", operation="summarize", text=SOURCE)
+    output = "令和6年4月1日から利用料を5万円に改定。父兄への周知は東京都と連携。"
+    findings = engine.check_output(req, output)
+    assert {f.rule for f in findings} == {"common-5"}
+    assert all(f.severity == "warn" for f in findings)
+    spans = {output[s.start : s.end] for f in findings for s in f.spans}
+    assert {"5万円", "父兄", "東京都"} <= spans
+
+
+def test_clean_summary_has_no_findings() -> None:
+    engine = PolicyEngine(profile="rag")
+    req = PolicyRequest(user="u1", operation="summarize", text=SOURCE)
+    assert engine.check_output(req, "令和6年4月1日から保育所の利用料を3万円に改定。対象は約12,000世帯。") == ()
