@@ -12,10 +12,10 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -83,6 +83,9 @@ ledger_people = sa.Table(
 )
 
 GENESIS_HASH = "0" * 64
+READ_ONLY = "oasis_read_only"  # execution option: a transaction that only reads
+PG_LOCK_TIMEOUT_MS = 30000
+T = TypeVar("T")
 SCHEMA_VERSION = 1
 # The fields the chain hash covers, in a fixed order (everything but seq and the hashes).
 HASHED_FIELDS = (
@@ -144,10 +147,32 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")  # serialize writers from the start
+            # Writers take the write lock at BEGIN so two never interleave; readers (WAL) do
+            # not queue behind them.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # lock_timeout: a request waiting on a row lock (chain head, series) behind a stuck
+    # transaction fails with 503 instead of hanging the worker thread forever.
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800,
+                            connect_args={"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}"})
+
+
+def _retry_once(action: Callable[[], T]) -> T:
+    """Run a write transaction; once more if the connection was lost (database restart, failover).
+
+    The transaction was rolled back with the connection, so running it again is safe.
+    """
+    try:
+        return action()
+    except sa.exc.DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.warning("database connection lost; retrying the transaction once")
+        return action()
 
 
 class AuditStore:
@@ -155,6 +180,8 @@ class AuditStore:
         self.url = url
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name
+        # Same pool; transactions begun through it are plain reads (see make_engine).
+        self.reader = self.engine.execution_options(**{READ_ONLY: True})
         self._ledger_key: bytes | None = None
 
     # -- schema -----------------------------------------------------------------------------
@@ -182,13 +209,13 @@ class AuditStore:
         return current
 
     def schema_version(self) -> int:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return int(conn.execute(
                 sa.select(schema_meta.c.value).where(schema_meta.c.key == "schema_version")).scalar() or 0)
 
     def ping(self) -> bool:
         try:
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
             return True
         except Exception:
@@ -198,7 +225,7 @@ class AuditStore:
     def ledger_key(self) -> bytes:
         """The shared secret for the ledger's keyed hashes, the same on every instance."""
         if self._ledger_key is None:
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 value = conn.execute(
                     sa.select(schema_meta.c.value).where(schema_meta.c.key == "ledger_key")).scalar_one()
             self._ledger_key = bytes.fromhex(value)
@@ -208,7 +235,10 @@ class AuditStore:
     def record(self, rec: AuditRecord) -> str:
         """Append one record to the chain, durably; raises AuditUnavailable if it cannot."""
         row = asdict(rec)
-        try:
+
+        def append() -> str:
+            # The chain head is locked first and held to commit: whichever instance gets it
+            # appends next, so seq order, prev_hash order and commit order are one order.
             with self.engine.begin() as conn:
                 head = self._lock_chain_head(conn)
                 row["prev_hash"] = head
@@ -216,10 +246,13 @@ class AuditStore:
                 conn.execute(audit_records.insert().values(**row))
                 conn.execute(schema_meta.update().where(schema_meta.c.key == "chain_head")
                              .values(value=row["record_hash"]))
+            return row["record_hash"]
+
+        try:
+            return _retry_once(append)
         except Exception as exc:
             log.exception("audit record %s could not be written", rec.request_id)
             raise AuditUnavailable() from exc
-        return row["record_hash"]
 
     def _lock_chain_head(self, conn: Connection) -> str:
         query = sa.select(schema_meta.c.value).where(schema_meta.c.key == "chain_head")
@@ -233,7 +266,7 @@ class AuditStore:
         while True:
             query = audit_records.select().where(audit_records.c.seq > last)
             query = _apply_filters(query, **filters).order_by(audit_records.c.seq).limit(batch)
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 rows = [dict(r._mapping) for r in conn.execute(query)]
             if not rows:
                 return
@@ -241,14 +274,14 @@ class AuditStore:
             last = rows[-1]["seq"]
 
     def get(self, request_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(audit_records.select().where(audit_records.c.request_id == request_id)
                                .order_by(audit_records.c.seq.desc())).first()
         return dict(row._mapping) if row else None
 
     def count(self, **filters: Any) -> int:
         query = _apply_filters(sa.select(sa.func.count()).select_from(audit_records), **filters)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
     # -- person ledger (oasis-2) --------------------------------------------------------------
@@ -299,40 +332,66 @@ class SqlPersonLedger:
         self.store = store
 
     def add(self, user: str, series: str, keys: Collection[str], limit: int, *, commit: bool) -> LedgerResult:
+        """Count `keys` into (user, series) unless that would bring it to `limit` or more.
+
+        With commit, the series row is locked (PostgreSQL: SELECT … FOR UPDATE; SQLite: the
+        database write lock taken at BEGIN IMMEDIATE) before the total is read, so concurrent
+        adds to one series on any number of instances run one after another and can never
+        together pass the limit. Without commit it is a plain read: no lock, no row created.
+        """
         keys = sorted(set(keys))
-        engine = self.store.engine
+        if not commit or not keys:
+            # Nothing to write (a dry run, or a request naming nobody): no lock is needed, which
+            # keeps the day's series of a busy user free of lock waits.
+            with self.store.reader.connect() as conn:
+                before = int(conn.execute(self._total_query(user, series)).scalar() or 0)
+                new = self._new_keys(conn, user, series, keys)
+            return LedgerResult(before=before, new=len(new), recorded=commit and before + len(new) < limit)
+        return _retry_once(lambda: self._add_locked(user, series, keys, limit))
+
+    def _add_locked(self, user: str, series: str, keys: list[str], limit: int) -> LedgerResult:
         now = datetime.now(UTC).isoformat()
-        with engine.begin() as conn:
-            dialect_insert = _dialect_insert(self.store.dialect)
-            conn.execute(dialect_insert(ledger_series).values(user_id=user, series=series, total=0,
-                                                              updated_at=now).on_conflict_do_nothing())
-            query = sa.select(ledger_series.c.total).where(
-                ledger_series.c.user_id == user, ledger_series.c.series == series)
+        with self.store.engine.begin() as conn:
+            query = self._total_query(user, series)
             if self.store.dialect == "postgresql":
-                query = query.with_for_update()  # serializes adds to one series across instances
-            before = int(conn.execute(query).scalar_one())
-            existing: set[str] = set()
-            for i in range(0, len(keys), self.CHUNK):
-                chunk = keys[i:i + self.CHUNK]
-                existing.update(conn.execute(sa.select(ledger_people.c.person_key).where(
-                    ledger_people.c.user_id == user, ledger_people.c.series == series,
-                    ledger_people.c.person_key.in_(chunk))).scalars())
-            new = [k for k in keys if k not in existing]
-            recorded = False
-            if commit and new and before + len(new) < limit:
+                query = query.with_for_update()
+            before = conn.execute(query).scalar()
+            if before is None:
+                # First request of the series: create the row (a concurrent creator wins and
+                # we wait for it), then lock it like everyone else.
+                conn.execute(_dialect_insert(self.store.dialect)(ledger_series).values(
+                    user_id=user, series=series, total=0, updated_at=now).on_conflict_do_nothing())
+                before = conn.execute(query).scalar_one()
+            before = int(before)
+            new = self._new_keys(conn, user, series, keys)
+            recorded = before + len(new) < limit
+            if recorded and new:
                 conn.execute(ledger_people.insert(), [
                     {"user_id": user, "series": series, "person_key": k} for k in new])
                 conn.execute(ledger_series.update().where(
                     ledger_series.c.user_id == user, ledger_series.c.series == series)
                     .values(total=before + len(new), updated_at=now))
-                recorded = True
         return LedgerResult(before=before, new=len(new), recorded=recorded)
+
+    @staticmethod
+    def _total_query(user: str, series: str) -> Any:
+        return sa.select(ledger_series.c.total).where(
+            ledger_series.c.user_id == user, ledger_series.c.series == series)
+
+    def _new_keys(self, conn: Connection, user: str, series: str, keys: list[str]) -> list[str]:
+        existing: set[str] = set()
+        for i in range(0, len(keys), self.CHUNK):
+            chunk = keys[i:i + self.CHUNK]
+            existing.update(conn.execute(sa.select(ledger_people.c.person_key).where(
+                ledger_people.c.user_id == user, ledger_people.c.series == series,
+                ledger_people.c.person_key.in_(chunk))).scalars())
+        return [k for k in keys if k not in existing]
 
     def series_totals(self, user: str | None = None) -> list[dict[str, Any]]:
         query = ledger_series.select().order_by(ledger_series.c.updated_at.desc())
         if user:
             query = query.where(ledger_series.c.user_id == user)
-        with self.store.engine.connect() as conn:
+        with self.store.reader.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
 
