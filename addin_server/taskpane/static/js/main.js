@@ -142,7 +142,7 @@ async function onRun() {
       if (!(exc instanceof api.ApiError && exc.isPolicyBlock)) throw exc;
       verdict = { allowed: false, findings: exc.findings, persons: exc.persons };
     }
-    renderFindings("check-findings", verdict.findings);
+    renderFindings("check-findings", verdict.findings, "ガイドライン上の問題は見つかりませんでした。");
     renderPersons(verdict.persons, state.config.person_limit);
     show("check");
     const findings = verdict.findings || [];
@@ -257,7 +257,7 @@ function showResult(pending, response) {
   // Excel proposals are shown cell by cell; spans refer to the joined text, so no highlights there.
   if (last.displayText !== undefined) renderHighlighted("result-text", last.displayText, []);
   else renderHighlighted("result-text", text, response.findings);
-  renderFindings("result-findings", response.findings);
+  renderFindings("result-findings", response.findings, "結果について自動で見つかった注意点はありません。それでも必ず確認してください。");
   $("request-id").textContent = response.request_id || "";
   $("model-name").textContent = response.model || "";
   for (const box of document.querySelectorAll(".review")) box.checked = false;

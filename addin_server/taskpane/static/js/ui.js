@@ -23,9 +23,10 @@ export function el(tag, className, text) {
   return node;
 }
 
-export function renderFindings(listId, findings) {
+export function renderFindings(listId, findings, emptyText = "") {
   const list = $(listId);
   list.replaceChildren();
+  if (emptyText && !(findings || []).length) list.append(el("li", "finding none", emptyText));
   const order = { block: 0, warn: 1, info: 2 };
   for (const f of [...(findings || [])].sort((a, b) => (order[a.severity] ?? 3) - (order[b.severity] ?? 3))) {
     const item = el("li", `finding ${f.severity}`);

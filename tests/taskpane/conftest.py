@@ -1,0 +1,155 @@
+"""Browser fixtures: the real app (offline engine) in a thread, Chromium via Playwright, and the
+fake Office host routed in place of office.js."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.support import require
+
+CHROMIUM = Path("/usr/bin/chromium")
+OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
+FAKE_OFFICE = Path(__file__).parent / "fake_office" / "office.js"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class LiveServer:
+    def __init__(self, app: Any) -> None:
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+def _make_server(tmp: Path, **config: Any) -> LiveServer:
+    from addin_server.app import create_app
+
+    base = {"TESTING": True, "AUTH_MODE": "dev", "DATABASE_URL": f"sqlite:///{tmp}/a.db"}
+    return LiveServer(create_app({**base, **config}))
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    # A low person limit so the near-limit warning is reachable with a few names.
+    server = _make_server(tmp_path_factory.mktemp("app"), PERSON_LIMIT=5)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def failing_model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app with an approved model endpoint on a closed loopback port: model errors."""
+    server = _make_server(
+        tmp_path_factory.mktemp("app-down"),
+        LLM_PROVIDER="openai",
+        LLM_BASE_URL="http://127.0.0.1:9/v1",
+        APPROVED_ENDPOINTS="http://127.0.0.1:9/",
+        LLM_MODEL="unreachable-model",
+        LLM_TIMEOUT=2,
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    require("BROWSER", CHROMIUM.exists(), f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Pane:
+    """One task pane page over the fake Office host, with what the browser saw."""
+
+    def __init__(self, page: Any, server: LiveServer) -> None:
+        self.page = page
+        self.server = server
+        self.console_errors: list[str] = []
+        self.api_requests: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        page.on("request", lambda r: r.method == "POST" and self.api_requests.append(urlsplit(r.url).path))
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.page.evaluate("window.__fake.snapshot()")
+
+    def calls(self, name: str | None = None) -> list[dict[str, Any]]:
+        calls = self.snapshot()["calls"]
+        return [c for c in calls if name is None or c["name"] == name]
+
+    def select_operation(self, op: str) -> None:
+        self.page.check(f"input[name=operation][value={op}]")
+
+    def run(self) -> None:
+        self.page.click("#run")
+
+    def wait_result(self) -> None:
+        self.page.wait_for_selector("#result:not([hidden])", timeout=20000)
+
+    def tick_checklist(self) -> None:
+        for box in self.page.query_selector_all(".review"):
+            box.check()
+
+    def status(self) -> str:
+        return self.page.inner_text("#status")
+
+    def wait_status(self, kind: str) -> str:
+        self.page.wait_for_selector(f"#status.{kind}:not([hidden])", timeout=20000)
+        return self.status()
+
+
+@pytest.fixture
+def open_pane(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Pane]]:
+    contexts: list[Any] = []
+
+    def _open(fake: dict[str, Any], server: LiveServer | None = None, width: int = 380) -> Pane:
+        srv = server or live_server
+        ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="ja-JP")
+        contexts.append(ctx)
+
+        def route(r: Any) -> None:
+            url = r.request.url
+            if url.split("?")[0] == OFFICE_JS:
+                r.fulfill(path=str(FAKE_OFFICE), content_type="application/javascript")
+            elif urlsplit(url).hostname == "127.0.0.1":
+                r.continue_()
+            else:  # never let the browser reach anything but loopback
+                r.abort()
+
+        ctx.route("**/*", route)
+        ctx.add_init_script(f"window.__fakeOfficeConfig = {json.dumps(fake, ensure_ascii=False)};")
+        page = ctx.new_page()
+        pane = Pane(page, srv)
+        page.goto(f"{srv.url}/taskpane.html")
+        page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        return pane
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()
