@@ -270,8 +270,17 @@ def _anchor_sdt(sdt: etree._Element, cid: int) -> bool:
         return False
     first, last = paras[0], paras[-1]
     first.insert(_after_ppr(first), start)
-    last.append(end)
-    last.append(_reference_run(cid))
+    follower = sdt.getnext()
+    if follower is not None and follower.tag == qn("w:p"):
+        # End the range at the start of the next paragraph, with the reference outside the
+        # control: LibreOffice drops the comment's first paragraph when the reference sits
+        # inside a block-level content control. Word shows the same range either way.
+        at = _after_ppr(follower)
+        follower.insert(at, _reference_run(cid))
+        follower.insert(at, end)
+    else:
+        last.append(end)
+        last.append(_reference_run(cid))
     return True
 
 

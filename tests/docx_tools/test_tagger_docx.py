@@ -87,8 +87,8 @@ def _commented_text(body: etree._Element, cid: str) -> str:
             if el.tag == qn("w:commentRangeStart") and el.get(qn("w:id")) == cid:
                 inside = True
             elif el.tag == qn("w:commentRangeEnd") and el.get(qn("w:id")) == cid:
-                inside = False
-                out.append("".join(line))
+                if line or not out:  # a range ending at a paragraph's start ends before its mark
+                    out.append("".join(line))
                 return "\n".join(out)
             elif el.tag == qn("w:t") and inside:
                 line.append(el.text or "")
@@ -212,3 +212,17 @@ def test_document_without_provenance_is_left_alone() -> None:
     data = h.docx_bytes(["普通の文書。"])
     new, results = tagger.process_bytes(data, ".docx")
     assert new is None and results == []
+
+
+def test_block_control_followed_by_paragraph_keeps_reference_outside() -> None:
+    pkg = Package.from_bytes(h.docx_bytes(["AIの一行目。", "AIの二行目。", "人の段落。"]))
+    h.wrap(pkg, [0, 1], "B1")
+    new, results = _tag(h.finish(pkg, [h.ins("B1", "AIの一行目。\nAIの二行目。")]))
+    assert _statuses(results) == {"B1": (tagger.UNMODIFIED, True)}
+    root = Package.from_bytes(new).xml("word/document.xml")
+    sdt = next(root.iter(qn("w:sdt")))
+    assert next(sdt.iter(qn("w:commentRangeStart")), None) is not None
+    assert next(sdt.iter(qn("w:commentReference")), None) is None
+    cid = next(root.iter(qn("w:commentReference"))).get(qn("w:id"))
+    assert _commented_text(root.find(qn("w:body")), cid) == "AIの一行目。\nAIの二行目。"
+    assert revisions.block_text(root.find(qn("w:body"))) == "AIの一行目。\nAIの二行目。\n人の段落。"

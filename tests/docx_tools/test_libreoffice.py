@@ -1,0 +1,79 @@
+"""LibreOffice as an independent reader: it must see our tracked changes and comments."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from docx_tools import revisions, tagger
+from docx_tools.package import Package
+from tests.docx_tools import helpers as h
+from tests.support import require
+
+pytestmark = pytest.mark.libreoffice
+
+TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+DC = "http://purl.org/dc/elements/1.1/"
+
+
+def _convert(src: Path, fmt: str, tmp_path: Path) -> etree._Element:
+    require("LIBREOFFICE", shutil.which("soffice") is not None, "LibreOffice not installed")
+    profile = tmp_path / "lo-profile"
+    out = tmp_path / "lo-out"
+    proc = subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+         "--convert-to", fmt, "--outdir", str(out), str(src)],
+        capture_output=True, text=True, timeout=180,
+    )
+    result = out / (src.stem + "." + fmt)
+    assert result.is_file(), proc.stdout + proc.stderr
+    return etree.parse(str(result), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)).getroot()
+
+
+def _annotations(root: etree._Element) -> list[tuple[str, str]]:
+    out = []
+    for ann in root.iter(f"{{{OFFICE}}}annotation"):
+        creator = ann.find(f"{{{DC}}}creator")
+        text = "\n".join("".join(p.itertext()) for p in ann.iter(f"{{{TEXT}}}p"))
+        out.append(((creator.text or "") if creator is not None else "", text))
+    return out
+
+
+def test_libreoffice_sees_tracked_changes_and_disclosure_comment(tmp_path: Path) -> None:
+    pkg = Package.from_bytes(h.docx_bytes(["前文。", "AIの要約です。", "本文。"]))
+    w = revisions.RevisionWriter(pkg.xml("word/document.xml"), "oasis-addin")
+    # A pending AI insertion (tracked) and a proofreading replacement (w:del + w:ins).
+    w.insert_paragraphs_after(h.body_paragraphs(pkg)[2], ["承諾待ちの要約。"], "oasis:P1", tagger.CONTROL_TITLE)
+    w.replace_range(h.body_paragraphs(pkg)[0], 0, 2, "はじめの文")
+    h.wrap(pkg, [1], "U1")
+    pkg.mark_changed("word/document.xml")
+    data = h.finish(pkg, [h.ins("U1", "AIの要約です。"), h.ins("P1", "承諾待ちの要約。")])
+    new, results = tagger.process_bytes(data, ".docx")
+    assert new is not None and {r.id: r.status for r in results} == {"U1": "unmodified", "P1": "pending"}
+    src = tmp_path / "tagged.docx"
+    src.write_bytes(new)
+    root = _convert(src, "fodt", tmp_path)
+    changes = root.find(f".//{{{TEXT}}}tracked-changes")
+    assert changes is not None
+    kinds = [child[0].tag.split("}")[1] for child in changes.iter(f"{{{TEXT}}}changed-region")]
+    assert "insertion" in kinds and "deletion" in kinds
+    anns = _annotations(root)
+    assert any(author == "oasis-addin" and "依頼ID: U1" in text and "生成AI" in text for author, text in anns)
+
+
+def test_libreoffice_sees_xlsx_cell_comments(tmp_path: Path) -> None:
+    data = h.xlsx_bytes({"A1": "見出し", "B2": "AIの文"}, comments={"A1": "人のコメント"},
+                        rows=[("'集計 表'!B2", "X1", "AIの文")])
+    new, _ = tagger.process_bytes(data, ".xlsx")
+    assert new is not None
+    src = tmp_path / "tagged.xlsx"
+    src.write_bytes(new)
+    root = _convert(src, "fods", tmp_path)
+    anns = _annotations(root)
+    assert any("依頼ID: X1" in text and "生成AI" in text for _a, text in anns), anns
+    assert any(text == "人のコメント" for _a, text in anns)
