@@ -1,0 +1,64 @@
+"""gunicorn settings for oasis-addin: `gunicorn -c gunicorn.conf.py addin_server.wsgi:app`.
+
+The work of a request is mostly waiting for the model, so each worker process runs a pool of
+threads (`gthread`); processes add CPU for the policy checks. Everything can be set from the
+environment (docs/deployment.md):
+
+  GUNICORN_BIND             address(es), comma-separated            127.0.0.1:8000
+  WEB_CONCURRENCY           worker processes                         number of CPU cores
+  GUNICORN_THREADS          threads per worker (requests at once)   8
+  GUNICORN_GRACEFUL_TIMEOUT seconds a stopping worker may finish     the longest a model call can
+                            its in-flight requests (SIGTERM)         take: LLM_TIMEOUT x (retries+1) + 15
+  GUNICORN_PRELOAD          load the app once in the master (1/0)    1
+  GUNICORN_ACCESSLOG        access log file, "-" for stdout          off
+  FORWARDED_ALLOW_IPS       proxies whose X-Forwarded-* gunicorn     127.0.0.1,::1 (gunicorn's own)
+                            trusts (the TLS reverse proxy)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _default_graceful_timeout() -> int:
+    # A stopping worker must be able to finish the slowest request it may hold, including the
+    # openai client's retries, so that request gets its answer and its audit record.
+    try:
+        llm_timeout = float(json.loads(os.environ.get("OASIS_LLM_TIMEOUT", "60")))
+        retries = int(json.loads(os.environ.get("OASIS_LLM_MAX_RETRIES", "2")))
+    except (ValueError, TypeError):
+        llm_timeout, retries = 60.0, 2
+    return int(llm_timeout * (retries + 1)) + 15
+
+
+bind = [b.strip() for b in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",") if b.strip()]
+worker_class = "gthread"
+workers = _int("WEB_CONCURRENCY", os.cpu_count() or 2)
+threads = _int("GUNICORN_THREADS", 8)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", _default_graceful_timeout())
+# gthread workers heartbeat from their main loop, so this is not a request time limit.
+timeout = 60
+keepalive = 5
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in ("0", "false", "no")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# The heartbeat file on tmpfs: a worker is never killed for a slow disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+proc_name = "oasis-addin"
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """With preload_app the app (and its database pool) was built in the master: give each
+    worker its own connections."""
+    if preload_app:
+        from addin_server import wsgi
+
+        wsgi.after_fork()
