@@ -153,3 +153,11 @@ def open_pane(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., P
     yield _open
     for ctx in contexts:
         ctx.close()
+
+
+@pytest.fixture(scope="session")
+def default_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The real app with its default limits (for the documentation screenshots)."""
+    server = _make_server(tmp_path_factory.mktemp("app-default"))
+    yield server
+    server.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from datetime import UTC, datetime
-from pathlib import Path
 
 from lxml import etree
 
@@ -13,7 +12,6 @@ from tests.taskpane.conftest import Pane
 
 PROV_NS = "urn:oasis-addin:provenance:v1"
 TITLE = "生成AI出力（要確認）"
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 INSERT_CALLS = {"Range.insertParagraph", "Range.insertText", "Range.insertContentControl"}
 
 SOURCE = [
@@ -26,10 +24,13 @@ SOURCE = [
 
 def word(paragraphs: list[str], selected: int, **extra: object) -> dict[str, object]:
     """Fake Word config selecting the first `selected` paragraphs."""
-    text = "\n".join(paragraphs)
     end = len("\n".join(paragraphs[:selected]))
-    return {"host": "word", "word": {"paragraphs": paragraphs, "selection": [0, end]}, "url": "https://example.test/a.docx",
-            **extra}
+    return {
+        "host": "word",
+        "word": {"paragraphs": paragraphs, "selection": [0, end]},
+        "url": "https://example.test/a.docx",
+        **extra,
+    }
 
 
 def provenance(snapshot: dict) -> list[etree._Element]:
@@ -41,7 +42,9 @@ def provenance(snapshot: dict) -> list[etree._Element]:
 
 def assert_tracking_first(pane: Pane) -> None:
     calls = pane.calls()
-    tracking = [c["seq"] for c in calls if c["name"] == "document.changeTrackingMode" and c["value"] == "TrackAll"]
+    tracking = [
+        c["seq"] for c in calls if c["name"] == "document.changeTrackingMode" and c["value"] == "TrackAll"
+    ]
     inserts = [c for c in calls if c["name"] in INSERT_CALLS]
     assert tracking and inserts
     assert tracking[0] < min(c["seq"] for c in inserts)
@@ -61,7 +64,11 @@ def check_insertion(ins: etree._Element, request_id: str, operation: str, model:
 
 def test_summarize_inserts_tracked_paragraphs_with_provenance(open_pane) -> None:
     # "シ\u3099" is a decomposed ジ: the hash must be over the NFC form.
-    paragraphs = [*SOURCE[:2], "相談の内容はカテコ\u3099リー別に記録し、サーヒ\u3099スの改善に使います。", SOURCE[3]]
+    paragraphs = [
+        *SOURCE[:2],
+        "相談の内容はカテコ\u3099リー別に記録し、サーヒ\u3099スの改善に使います。",
+        SOURCE[3],
+    ]
     pane = open_pane(word(paragraphs, 3))
     pane.select_operation("summarize")
     pane.page.fill("#instruction", "100字程度で")
@@ -76,7 +83,6 @@ def test_summarize_inserts_tracked_paragraphs_with_provenance(open_pane) -> None
     model = pane.page.inner_text("#model-name")
     assert pane.page.is_disabled("#insert")  # the review checklist comes first
     pane.tick_checklist()
-    pane.page.screenshot(path=str(DOCS / "taskpane-word.png"), full_page=True)
     pane.page.click("#insert")
     message = pane.wait_status("ok")
     assert "変更履歴" in message
@@ -86,6 +92,7 @@ def test_summarize_inserts_tracked_paragraphs_with_provenance(open_pane) -> None
     controls = snap["word"]["controls"]
     assert [(c["tag"], c["title"]) for c in controls] == [(f"oasis:{request_id}", TITLE)]
     inserted = pane.page.text_content("#result-text")
+    assert unicodedata.normalize("NFC", inserted) != inserted  # so the NFC hashing is exercised
     assert controls[0]["text"] == inserted
     # New paragraphs come after the selection; the original text is untouched.
     original = "\n".join(paragraphs[:3])
@@ -100,7 +107,10 @@ def test_summarize_inserts_tracked_paragraphs_with_provenance(open_pane) -> None
 
 
 def test_proofread_applies_each_edit_as_its_own_tracked_replacement(open_pane) -> None:
-    paragraphs = ["ご確認して下さい。ＡＢＣの件は確認出来ます。ｶﾀｶﾅも直します。", "次の段落の下さいは選択外です。"]
+    paragraphs = [
+        "ご確認して下さい。ＡＢＣの件は確認出来ます。ｶﾀｶﾅも直します。",
+        "次の段落の下さいは選択外です。",
+    ]
     pane = open_pane(word(paragraphs, 1))
     pane.select_operation("proofread")
     pane.run()
@@ -194,7 +204,9 @@ def test_missing_wordapi_14_refuses_and_offers_copy(open_pane) -> None:
     assert pane.page.is_visible("#copy-buffer")
     pane.page.click("#copy")
     assert pane.page.input_value("#copy-buffer") == pane.page.text_content("#result-text")
-    assert not [c for c in pane.calls() if c["name"] in INSERT_CALLS or c["name"] == "document.changeTrackingMode"]
+    assert not [
+        c for c in pane.calls() if c["name"] in INSERT_CALLS or c["name"] == "document.changeTrackingMode"
+    ]
 
 
 def test_model_error_is_shown_in_japanese(open_pane, failing_model_server) -> None:

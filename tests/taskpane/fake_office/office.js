@@ -340,7 +340,7 @@
         return sheet ? new XSheet(sheet) : { isNullObject: true, load() { return this; } };
       },
       add(name) {
-        record("worksheets.add", { name });
+        record("worksheets.add", { sheet: name });
         if (book.sheets.has(name)) throw new Error("fake: sheet exists " + name);
         return new XSheet(addSheet(name));
       },

@@ -265,7 +265,7 @@ function showResult(pending, response) {
   show("excel-target", state.host === "excel" && pending.operation === "summarize");
   $("insert-note").textContent = notes.join(" ");
   show("result");
-  status("ok", "結果が届きました。内容を確認し、下の確認項目にチェックしてから挿入してください。");
+  status("info", "結果が届きました。内容を確認し、下の確認項目にチェックしてから挿入してください。");
   if (last.refused) offerCopy();
   setBusy(false);
 }

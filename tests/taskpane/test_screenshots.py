@@ -1,0 +1,43 @@
+"""Result highlighting (common-5/6 spans) in both hosts, saved as the documentation screenshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.taskpane.conftest import Pane
+from tests.taskpane.test_pane_excel import TABLE, excel
+from tests.taskpane.test_pane_word import SOURCE, word
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def assert_highlights(pane: Pane) -> None:
+    marks = pane.page.query_selector_all("#result-text mark")
+    assert marks
+    messages = [li.inner_text() for li in pane.page.query_selector_all("#result-findings li.warn")]
+    for mark in marks:
+        assert mark.get_attribute("data-rule") in ("common-5", "common-6")
+        assert any(mark.inner_text() in m for m in messages)  # each highlight is explained
+
+
+def test_word_result_highlights_and_screenshot(open_pane, default_server) -> None:
+    paragraphs = [SOURCE[0], "窓口には看護婦と社会福祉士を配置し、健康の相談にも応じます。", *SOURCE[1:]]
+    pane = open_pane(word(paragraphs, 3), server=default_server)
+    pane.page.fill("#instruction", "120字程度で")
+    pane.run()
+    pane.wait_result()
+    assert_highlights(pane)
+    assert "看護婦" in [m.inner_text() for m in pane.page.query_selector_all("#result-text mark")]
+    pane.page.check(".review[value=accuracy]")
+    pane.page.screenshot(path=str(DOCS / "taskpane-word.png"), full_page=True)
+    assert not pane.console_errors
+
+
+def test_excel_result_highlights_and_screenshot(open_pane, default_server) -> None:
+    pane = open_pane(excel(TABLE, "A1:C4"), server=default_server)
+    pane.run()
+    pane.wait_result()
+    assert_highlights(pane)  # the summary's totals are not in the table: flagged for checking
+    pane.page.check(".review[value=accuracy]")
+    pane.page.screenshot(path=str(DOCS / "taskpane-excel.png"), full_page=True)
+    assert not pane.console_errors
