@@ -117,7 +117,7 @@ def _proper_nouns(output: str, source: Source) -> list[FactMatch]:
             run.clear()
 
     for t in japanese.tokens(output):
-        if t.pos[0] == "名詞" and t.pos[1] == "固有名詞":
+        if t.pos[1] == "固有名詞":
             if run and t.start != run[-1].end:
                 flush()
             run.append(t)

@@ -77,19 +77,14 @@ def find(instruction: str) -> list[ImitationMatch]:
 
 
 def _proper_nouns_before(text: str, likeness: list[re.Match[str]]) -> dict[int, str]:
-    """Marker offset → the proper noun (人名, 作品名, 組織名, unknown katakana word) just before it."""
-    starts = {m.start() for m in likeness}
-    out: dict[int, str] = {}
-    run_start: int | None = None
-    run_end = -1
+    """Marker offset → the proper noun (人名, 作品名, 組織名, unknown word) just before it."""
+    runs: dict[int, int] = {}  # run end → run start
+    start = end = -1
     for t in japanese.tokens(text):
-        proper = t.pos[0] == "名詞" and ((t.pos[1] == "固有名詞" and t.pos[2] != "地名") or t.oov)
-        if proper:
-            if run_start is None or t.start != run_end:
-                run_start = t.start
-            run_end = t.end
-        elif t.start not in starts:
-            run_start = None
-        if t.start in starts and run_start is not None and run_end == t.start:
-            out[t.start] = text[run_start:run_end]
-    return out
+        if t.surface in japanese.HONORIFICS or t.pos[2] == "地名":
+            continue
+        if t.start != end:
+            start = t.start
+        end = t.end
+        runs[end] = start
+    return {m.start(): text[runs[m.start()] : m.start()] for m in likeness if m.start() in runs}

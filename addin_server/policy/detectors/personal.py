@@ -38,7 +38,7 @@ KIND_LABELS = {
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 PHONE = re.compile(
-    r"(?<![A-Za-z0-9+.\-])(?:\+81[ -]?\(?0?|\(?0)\d{1,4}\)?[ -]?\(?\d{1,4}\)?[ -]?\d{3,4}(?![A-Za-z0-9\-])"
+    r"(?=[+(0])(?<![A-Za-z0-9+.\-])(?:\+81[ -]?\(?0?|\(?0)\d{1,4}\)?[ -]?\(?\d{1,4}\)?[ -]?\d{3,4}(?![A-Za-z0-9\-])"
 )
 _KNUM = "[0-9一二三四五六七八九十〇]"
 ADDRESS = re.compile(
@@ -52,9 +52,9 @@ _DATE = (
 BIRTH_DATE = re.compile(
     rf"(?:生年月日|誕生日|出生日|生まれ)\s*[:は]?\s*(?P<a>{_DATE})|(?P<b>{_DATE})\s*(?:生まれ|生)"
 )
-HONORIFICS = frozenset({"様", "さま", "さん", "氏", "殿", "君", "くん", "ちゃん"})
+HONORIFICS = japanese.HONORIFICS
+_BIRTH_ANCHOR = re.compile(r"生|誕")
 _SEGMENT_END = re.compile(r"[。！？!?\n]")
-_KATAKANA = re.compile(r"^[ァ-ヺー・]{2,}$")
 
 # Header names, matched after NFKC + lower case + removing spaces and punctuation.
 _HEADER_EXACT = {
@@ -157,9 +157,16 @@ def _identifier_items(folded: str) -> list[tuple[str, int, int, str]]:
     if any(c in folded for c in "市区町村郡"):
         for m in ADDRESS.finditer(folded):
             out.append(("address", m.start(), m.end(), "address:" + compare_key(m.group())))
-    if "生" in folded or "誕" in folded:
-        for m in BIRTH_DATE.finditer(folded):
+    # Birth dates sit next to 生/誕; searching windows around those is much faster than the
+    # whole text.
+    seen: set[int] = set()
+    for k in _BIRTH_ANCHOR.finditer(folded):
+        lo = max(0, k.start() - 30)
+        for m in BIRTH_DATE.finditer(folded, lo, k.end() + 40):
             g = "a" if m.group("a") else "b"
+            if m.start(g) in seen:
+                continue
+            seen.add(m.start(g))
             out.append(("birth_date", m.start(g), m.end(g), "birth:" + compare_key(m.group(g))))
     return out
 
@@ -172,21 +179,27 @@ def _name_items(text: str) -> list[tuple[int, int, str]]:
     i = 0
     while i < len(toks):
         t = toks[i]
-        if len(t.pos) > 2 and t.pos[2] == "人名":
+        if t.pos[2] == "人名":
             j = i + 1
-            while j < len(toks) and len(toks[j].pos) > 2 and toks[j].pos[2] == "人名" and (
-                toks[j].start - toks[j - 1].end <= 1
+            # 姓 and 名 directly adjacent, or separated by one space.
+            while j < len(toks) and toks[j].pos[2] == "人名" and (
+                toks[j].start == toks[j - 1].end
+                or (toks[j].start - toks[j - 1].end == 1 and text[toks[j - 1].end] in " \u3000")
             ):
                 j += 1
             start, end = t.start, toks[j - 1].end
-            honorific = j < len(toks) and toks[j].surface in HONORIFICS
+            honorific = j < len(toks) and toks[j].surface in HONORIFICS and toks[j].start == end
             if j - i > 1 or honorific or end - start >= 2:
                 out.append((start, end, text[start:end]))
             i = j
             continue
         nxt = toks[i + 1] if i + 1 < len(toks) else None
-        if nxt is not None and nxt.surface in HONORIFICS and nxt.start == t.end and t.pos[0] == "名詞" and (
-            (t.pos[1] == "固有名詞" and t.pos[2] not in ("地名", "組織名")) or t.oov or _KATAKANA.match(t.surface)
+        if (
+            nxt is not None
+            and nxt.surface in HONORIFICS
+            and nxt.start == t.end
+            and t.surface not in HONORIFICS
+            and t.pos[2] not in ("地名", "組織名")
         ):
             out.append((t.start, t.end, t.surface))
         i += 1
@@ -208,15 +221,16 @@ def scan_text(text: str, scan: PersonScan, *, row: int | None = None, col: int |
     def seg(pos: int) -> int:
         return bisect.bisect_left(ends, pos)
 
-    full_names = [compare_key(n) for _, _, n in names]
+    # A surname alone ("山田様") is the same person as a full name starting with it.
+    longer: dict[str, str] = {}
+    for _, _, n in names:
+        k = compare_key(n)
+        for i in range(1, len(k)):
+            longer.setdefault(k[:i], k)
     named_segments: set[int] = set()
     for start, end, name in names:
         key = compare_key(name)
-        # A surname alone ("山田様") is the same person as a full name starting with it.
-        for other in full_names:
-            if other != key and other.startswith(key):
-                key = other
-                break
+        key = longer.get(key, key)
         scan.add("name:" + key)
         scan.note(PersonalItem("name", key, start, end, row, col))
         named_segments.add(seg(start))

@@ -1,0 +1,168 @@
+"""Policy engine benchmark (issue 3): check time, throughput and peak memory.
+
+Inputs: 1k / 20k / 100k characters of Japanese text holding personal information, and tables of
+10,000 / 50,000 / 100,000 rows x 5 columns streamed from a lazy sequence (rows are generated on
+demand, so the input itself takes no memory and the figure is the engine's own). Each figure is
+set against a plain regular-expression scan of the same input (digit runs and e-mail addresses),
+measured in the same run, as a floor. Target: 20,000 characters in <= 20 ms.
+
+    .venv/bin/python bench/policy_bench.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from addin_server.policy import InMemoryPersonLedger, PolicyEngine, PolicyRequest
+
+SURNAMES = [
+    "山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "中村", "小林", "加藤", "吉田", "山本", "松本", "井上", "木村", "林",
+    "清水", "森", "池田", "橋本",
+]
+GIVEN = [
+    "太郎", "花子", "一郎", "美咲", "健太", "陽子", "大輔", "由美", "翔太", "愛", "拓也", "直子", "誠", "恵", "達也", "裕子",
+]
+WARDS = [
+    "北区", "中央区", "西区", "港区", "天王寺区", "浪速区", "東淀川区", "生野区", "旭区", "城東区", "阿倍野区", "住吉区",
+]
+FILLER = [
+    "市民課では住民票の写しの交付について案内しました。",
+    "次回の打合せでは、令和7年度予算の要求内容を確認する予定です。",
+    "窓口の混雑状況を踏まえ、受付時間の延長について検討が必要です。",
+    "申請書類に不備があったため、追加の書類提出をお願いしました。",
+    "本件は関係部署と調整のうえ、後日改めて回答することとしました。",
+    "地域の見守り活動について、町会の役員と意見交換を行いました。",
+]
+REGEX_FLOOR = re.compile(r"\d{4}[- ]?\d{4}[- ]?\d{4}|[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def japanese_text(chars: int, seed: int = 1) -> str:
+    rng = random.Random(seed)
+    parts: list[str] = []
+    n = 0
+    while n < chars:
+        r = rng.random()
+        if r < 0.35:
+            s = (f"{person(rng)}様（電話 06-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}）から"
+                 f"{rng.randint(1, 12)}月{rng.randint(1, 28)}日に相談がありました。")
+        elif r < 0.5:
+            s = (f"担当の{rng.choice(SURNAMES)}さんが大阪市{rng.choice(WARDS)}{rng.randint(1, 9)}-"
+                 f"{rng.randint(1, 30)}-{rng.randint(1, 20)}を訪問し、"
+                 f"user{rng.randint(1, 99999)}@example.jp に結果を送付しました。")
+        elif r < 0.6:
+            s = f"支給額は{rng.randint(1, 999):,}万{rng.randint(1, 9)}千円、対象は{rng.randint(10, 5000):,}世帯です。"
+        else:
+            s = rng.choice(FILLER)
+        parts.append(s)
+        n += len(s)
+    return "".join(parts)[:chars]
+
+
+class LazyTable(Sequence[Sequence[Any]]):
+    """A rows x 5 table whose rows are made on demand (bounded memory, like a streamed sheet)."""
+
+    HEADER = ("氏名", "住所", "電話", "金額", "備考")
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return self.rows + 1
+
+    def __getitem__(self, i: int) -> Sequence[Any]:  # type: ignore[override]
+        if i == 0:
+            return self.HEADER
+        if not 0 < i <= self.rows:
+            raise IndexError(i)
+        return (f"{SURNAMES[i % 20]}{GIVEN[(i // 20) % 16]}{i}", f"大阪市{WARDS[i % 12]}{i % 9 + 1}-{i % 30 + 1}",
+                f"06-{1000 + i % 9000}-{1000 + (i * 7) % 9000}", (i * 37) % 100000, "継続")
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        for i in range(self.rows + 1):
+            yield self[i]
+
+
+def regex_floor_text(text: str) -> int:
+    return len(REGEX_FLOOR.findall(text))
+
+
+def regex_floor_cells(cells: Sequence[Sequence[Any]]) -> int:
+    n = 0
+    for row in cells:
+        for v in row:
+            if isinstance(v, str):
+                n += len(REGEX_FLOOR.findall(v))
+    return n
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def peak_memory(fn: Callable[[], object]) -> int:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=15)
+    args = ap.parse_args()
+
+    engine = PolicyEngine(profile="oasis", max_prompt_chars=10**9, ledger=InMemoryPersonLedger(), hash_key=b"k")
+    # Warm up: loads the SudachiPy dictionary and compiles patterns (done once per process).
+    engine.check_input(PolicyRequest(user="u", operation="summarize", text=japanese_text(500)), commit=False)
+
+    print("== text (profile oasis, check_input, commit=False) ==")
+    print(f"{'chars':>8} {'people':>6} {'check ms':>9} {'chars/s':>11} {'peak KiB':>9} {'regex ms':>9} {'ratio':>6}")
+    for size in (1_000, 20_000, 100_000):
+        text = japanese_text(size)
+        req = PolicyRequest(user="u", operation="summarize", text=text, series_id=f"t{size}")
+        repeat = args.repeat if size <= 20_000 else max(3, args.repeat // 5)
+        t = timed(lambda req=req: engine.check_input(req, commit=False), repeat)
+        floor = timed(lambda text=text: regex_floor_text(text), repeat)
+        peak = peak_memory(lambda req=req: engine.check_input(req, commit=False))
+        people = engine.check_input(req, commit=False).persons.request
+        print(f"{size:>8,} {people:>6} {t * 1000:>9.1f} {size / t:>11,.0f} {peak / 1024:>9,.0f} "
+              f"{floor * 1000:>9.2f} {t / floor:>6.0f}")
+
+    for limit, label in ((1000, "PERSON_LIMIT=1000: counting stops at the limit, Individual Number scan continues"),
+                         (10**9, "PERSON_LIMIT=1e9: every row counted")):
+        eng = PolicyEngine(profile="oasis", person_limit=limit, max_prompt_chars=10**9, hash_key=b"k")
+        print(f"\n== table, 5 columns, streamed ({label}) ==")
+        print(f"{'rows':>8} {'cells':>8} {'people':>8} {'check s':>8} {'cells/s':>11} {'peak MiB':>9} "
+              f"{'regex s':>8} {'ratio':>6}")
+        for rows in (10_000, 50_000, 100_000):
+            cells = LazyTable(rows)
+            req = PolicyRequest(user="u", operation="summarize", cells=cells, series_id="tbl")
+            t = timed(lambda req=req, eng=eng: eng.check_input(req, commit=False), 1)
+            floor = timed(lambda cells=cells: regex_floor_cells(cells), 1)
+            peak = peak_memory(lambda req=req, eng=eng: eng.check_input(req, commit=False))
+            people = eng.check_input(req, commit=False).persons.request
+            n = rows * 5
+            print(f"{rows:>8,} {n:>8,} {people:>8,} {t:>8.2f} {n / t:>11,.0f} {peak / 2**20:>9.2f} "
+                  f"{floor:>8.3f} {t / floor:>6.1f}")
+
+
+if __name__ == "__main__":
+    main()
