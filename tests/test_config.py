@@ -7,8 +7,7 @@ import sys
 
 import pytest
 
-from addin_server.config import ConfigError, load_settings, parse_endpoints, validate
-from addin_server.config import DEFAULTS
+from addin_server.config import DEFAULTS, ConfigError, load_settings, parse_endpoints, validate
 
 
 def settings(**overrides):

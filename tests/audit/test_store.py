@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 from addin_server.audit import AuditRecord, AuditStore
 from addin_server.audit.store import GENESIS_HASH, SCHEMA_VERSION, record_hash
@@ -33,7 +34,7 @@ def test_records_are_hash_chained(tmp_path):
         store.record(rec(i, request_text=f"本文{i}"))
     rows = list(store.iter_records())
     assert rows[0]["prev_hash"] == GENESIS_HASH
-    for a, b in zip(rows, rows[1:], strict=False):
+    for a, b in pairwise(rows):
         assert b["prev_hash"] == a["record_hash"]
     for row in rows:
         assert record_hash(row["prev_hash"], row) == row["record_hash"]
