@@ -119,8 +119,11 @@ class Pane:
     def status(self) -> str:
         return self.page.inner_text("#status")
 
-    def wait_status(self, kind: str) -> str:
-        self.page.wait_for_selector(f"#status.{kind}:not([hidden])", timeout=20000)
+    def wait_status(self, kind: str, contains: str | None = None) -> str:
+        selector = f"#status.{kind}:not([hidden])"
+        if contains:
+            selector += f":has-text({json.dumps(contains, ensure_ascii=False)})"
+        self.page.wait_for_selector(selector, timeout=20000)
         return self.status()
 
 
@@ -160,4 +163,46 @@ def default_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
     """The real app with its default limits (for the documentation screenshots)."""
     server = _make_server(tmp_path_factory.mktemp("app-default"))
     yield server
+    server.stop()
+
+
+TENANT = "11111111-2222-3333-4444-555555555555"
+CLIENT_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+
+
+@pytest.fixture(scope="session")
+def entra_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
+    """The real app in Entra mode with a local signing key; yields it and a valid access token."""
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    tmp = tmp_path_factory.mktemp("app-entra")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = tmp / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}))
+    audience = f"api://127.0.0.1/{CLIENT_ID}"
+    now = int(time.time())
+    token = jwt.encode(
+        {
+            "iss": f"https://login.microsoftonline.com/{TENANT}/v2.0",
+            "aud": audience,
+            "tid": TENANT,
+            "oid": "0a0b0c0d-1111-2222-3333-444455556666",
+            "scp": "access_as_user",
+            "preferred_username": "staff@example.test",
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3600,
+        },
+        key,
+        algorithm="RS256",
+        headers={"kid": "k1"},
+    )
+    server = _make_server(
+        tmp, AUTH_MODE="entra", ENTRA_TENANT_ID=TENANT, ENTRA_AUDIENCE=audience, ENTRA_JWKS_FILE=str(jwks)
+    )
+    yield server, token
     server.stop()
