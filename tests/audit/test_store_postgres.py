@@ -1,0 +1,171 @@
+"""The audit store on PostgreSQL: the whole SQLite suite again, plus what only a shared database
+has to get right (many processes migrating, adding to one series, appending to one chain)."""
+
+from __future__ import annotations
+
+import inspect
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from addin_server.audit import AuditRecord, AuditStore
+from addin_server.audit.store import GENESIS_HASH, SCHEMA_VERSION, ledger_series, record_hash
+from tests.audit import test_store as sqlite_suite
+from tests.scale.pgdb import fresh_database, require_postgres
+
+pytestmark = pytest.mark.postgres
+
+SQLITE_TESTS = sorted(name for name in vars(sqlite_suite) if name.startswith("test_"))
+FORK = multiprocessing.get_context("fork")  # children build their own engines after the fork
+
+
+@pytest.fixture(scope="module")
+def pg_database() -> Iterator[str]:
+    require_postgres()
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> Iterator[str]:
+    """The module's database with an empty schema (each test starts from nothing)."""
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    yield pg_database
+
+
+@pytest.fixture
+def new_store(pg_url: str) -> Iterator[Callable[[], AuditStore]]:
+    stores: list[AuditStore] = []
+
+    def make() -> AuditStore:
+        store = AuditStore(pg_url)
+        store.migrate()
+        stores.append(store)
+        return store
+
+    yield make
+    for store in stores:
+        store.dispose()
+
+
+@pytest.mark.parametrize("name", SQLITE_TESTS)
+def test_sqlite_suite_on_postgres(name: str, new_store: Callable[[], AuditStore], tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    assert sqlite_suite.make_store(tmp_path).dialect == "sqlite"  # the suite's own store, before the swap
+    monkeypatch.setattr(sqlite_suite, "make_store", lambda _tmp: new_store())
+    test = getattr(sqlite_suite, name)
+    assert list(inspect.signature(test).parameters) == ["tmp_path"]
+    test(tmp_path)
+
+
+def test_schema_is_the_same_on_both_databases(new_store: Callable[[], AuditStore], tmp_path: Path) -> None:
+    pg = new_store()
+    lite = sqlite_suite.make_store(tmp_path)
+    assert pg.dialect == "postgresql" and pg.schema_version() == lite.schema_version() == SCHEMA_VERSION
+
+    def shape(store: AuditStore) -> dict[str, list[str]]:
+        insp = sa.inspect(store.engine)
+        return {t: [c["name"] for c in insp.get_columns(t)] for t in sorted(insp.get_table_names())}
+
+    assert shape(pg) == shape(lite)
+    lite.dispose()
+
+
+def _migrate(url: str) -> tuple[int, str]:
+    store = AuditStore(url)
+    try:
+        return store.migrate(), store.ledger_key().hex()
+    finally:
+        store.dispose()
+
+
+def test_instances_starting_together_migrate_once(pg_url: str) -> None:
+    with ProcessPoolExecutor(4, mp_context=FORK) as pool:
+        results = list(pool.map(_migrate, [pg_url] * 4))
+    assert {version for version, _ in results} == {SCHEMA_VERSION}
+    assert len({key for _, key in results}) == 1  # one shared ledger key, not one per instance
+
+
+def _add_many(url: str, worker: int) -> list[bool]:
+    store = AuditStore(url)
+    ledger = store.person_ledger()
+    try:
+        return [ledger.add("u", "s", [f"w{worker}-{i}-{k}" for k in range(3)], 100, commit=True).recorded
+                for i in range(10)]
+    finally:
+        store.dispose()
+
+
+def test_ledger_adds_from_many_processes_never_pass_the_limit(new_store: Callable[[], AuditStore],
+                                                              pg_url: str) -> None:
+    store = new_store()
+    with ProcessPoolExecutor(4, mp_context=FORK) as pool:
+        recorded = [r for batch in pool.map(_add_many, [pg_url] * 4, range(4)) for r in batch]
+    assert sum(recorded) == 33  # 33 x 3 = 99 < 100; the 34th would reach 102
+    ledger = store.person_ledger()
+    assert ledger.add("u", "s", [], 100, commit=False).before == 99
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM ledger_people")).scalar_one() == 99
+
+
+def test_two_instances_append_to_one_chain(new_store: Callable[[], AuditStore]) -> None:
+    stores = [new_store(), new_store()]  # two engines and pools, as on two servers
+
+    def write(n: int) -> None:
+        for i in range(10):
+            stores[n % 2].record(AuditRecord(request_id=f"t{n}-{i}", user_id="u", operation="summarize",
+                                             profile="oasis", outcome="allowed", request_text="本文"))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = list(stores[0].iter_records())
+    assert len(rows) == 60
+    prev = GENESIS_HASH
+    for row in rows:
+        assert row["prev_hash"] == prev and record_hash(prev, row) == row["record_hash"]
+        prev = row["record_hash"]
+
+
+def test_a_dry_run_does_not_wait_for_a_locked_series(new_store: Callable[[], AuditStore]) -> None:
+    store = new_store()
+    ledger = store.person_ledger()
+    ledger.add("u", "s", ["a"], 10, commit=True)
+    results = []
+    with store.engine.connect() as holder:
+        holder.execute(sa.select(ledger_series).with_for_update())  # another instance mid-add
+        reader = threading.Thread(target=lambda: results.append(ledger.add("u", "s", ["a", "b"], 10,
+                                                                            commit=False)))
+        reader.start()
+        reader.join(20)
+        finished_while_locked = not reader.is_alive()
+        holder.rollback()
+    reader.join()
+    assert finished_while_locked
+    assert (results[0].before, results[0].new, results[0].recorded) == (1, 1, False)
+
+
+def test_the_store_reconnects_after_the_database_dropped_its_connections(
+        new_store: Callable[[], AuditStore], pg_url: str) -> None:
+    store = new_store()
+    store.record(AuditRecord(request_id="before", user_id="u", operation="summarize", profile="oasis",
+                             outcome="allowed"))
+    store.person_ledger().add("u", "s", ["a"], 10, commit=True)
+    with psycopg.connect(pg_url, autocommit=True) as admin:  # as a restart or failover would
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    store.record(AuditRecord(request_id="after", user_id="u", operation="summarize", profile="oasis",
+                             outcome="allowed"))
+    assert store.person_ledger().add("u", "s", ["b"], 10, commit=True).before == 1
+    assert [r["request_id"] for r in store.iter_records()] == ["before", "after"]
+    assert store.ping()
