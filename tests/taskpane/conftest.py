@@ -130,6 +130,7 @@ class Pane:
 @pytest.fixture
 def open_pane(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Pane]]:
     contexts: list[Any] = []
+    panes: list[Pane] = []
 
     def _open(fake: dict[str, Any], server: LiveServer | None = None, width: int = 380) -> Pane:
         srv = server or live_server
@@ -149,6 +150,7 @@ def open_pane(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., P
         ctx.add_init_script(f"window.__fakeOfficeConfig = {json.dumps(fake, ensure_ascii=False)};")
         page = ctx.new_page()
         pane = Pane(page, srv)
+        panes.append(pane)
         page.goto(f"{srv.url}/taskpane.html")
         page.wait_for_selector("body[data-ready='1']", timeout=15000)
         return pane
@@ -156,6 +158,9 @@ def open_pane(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., P
     yield _open
     for ctx in contexts:
         ctx.close()
+    # Any script error or CSP violation fails the test; HTTP errors the test provoked are expected.
+    unexpected = [e for p in panes for e in p.console_errors if not e.startswith("Failed to load resource")]
+    assert not unexpected
 
 
 @pytest.fixture(scope="session")
