@@ -69,9 +69,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_optional(app: Flask) -> None:
     """Blueprints and extensions of the other surfaces (task pane, admin, security)."""
+    from addin_server import limits, openapi, security
+    from addin_server.admin import bp as admin_bp
+    from addin_server.auth import network
     from addin_server.taskpane import bp as taskpane_bp
 
     app.register_blueprint(taskpane_bp)
+    network.init_app(app)  # first: the allowlist answers before anything else runs
+    limits.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(admin_bp)
+    openapi.init_app(app)
 
 
 def _register_errors(app: Flask) -> None:

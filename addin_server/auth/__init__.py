@@ -30,7 +30,9 @@ def dev_identity() -> Identity:
     user = (request.headers.get(DEV_HEADER) or "").strip()
     if not user or len(user) > 128:
         raise Unauthorized(f"利用者を確認できません（開発モードでは {DEV_HEADER} ヘッダーが必要です）。")
-    return Identity(user_id=f"dev:{user}", display=user, client_addr=addr)
+    user_id = f"dev:{user}"
+    admins = current_app.extensions.get("oasis_admin_users", frozenset())
+    return Identity(user_id=user_id, display=user, is_admin=user_id in admins, client_addr=addr)
 
 
 def current_identity() -> Identity:
@@ -42,6 +44,10 @@ def current_identity() -> Identity:
 
 
 def init_app(app: Flask, auth_mode: str) -> None:
+    from addin_server.auth.entra import admin_users
+
+    # ADMIN_USERS holds identities as the audit log keys them: an Entra `oid`, or `dev:<name>`.
+    app.extensions["oasis_admin_users"] = admin_users(app.extensions["oasis_settings"].get("ADMIN_USERS"))
     if auth_mode == "dev":
         app.logger.warning(
             "AUTH_MODE=dev: identities come from the %s header, accepted only from loopback clients. "

@@ -1,0 +1,68 @@
+"""Per-user rate limits on the API (flask-limiter).
+
+The key is the caller's identity (Entra `oid` or the dev user) when it can be established, else
+the client address, so one person cannot exhaust the model for everyone and a stream of bad
+tokens is slowed per address. Storage is in memory by default (one process) and Redis (or any
+`limits` storage URI) when `RATELIMIT_STORAGE_URI` is set, so several instances share one count.
+If that storage becomes unreachable the limiter falls back to memory rather than refusing staff.
+
+Config: `RATE_LIMIT` (default `60 per minute;1000 per day`, `limits` notation, `;`-separated)
+applies to every `/api/` route. A breach answers 429 with the one JSON error shape, a Japanese
+message and `Retry-After` (seconds).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, Response, current_app, jsonify, request
+from flask_limiter import Limiter, RateLimitExceeded
+
+from addin_server.errors import ApiError
+
+DEFAULT_RATE_LIMIT = "60 per minute;1000 per day"
+RATE_LIMITED_MESSAGE = "短時間に多くの依頼がありました。{seconds} 秒ほど待ってから再度お試しください。"
+
+
+def rate_limit_key() -> str:
+    """The identity of the caller, or its address when it has none (yet)."""
+    from addin_server.auth import current_identity
+
+    try:
+        return f"user:{current_identity().user_id}"
+    except ApiError:
+        return f"addr:{request.remote_addr or '-'}"
+
+
+def _exempt() -> bool:
+    return not request.path.startswith("/api/") or request.method == "OPTIONS"
+
+
+def init_app(app: Flask) -> Limiter:
+    settings = app.extensions["oasis_settings"]
+    storage = settings.get("RATELIMIT_STORAGE_URI") or "memory://"
+    limiter = Limiter(
+        rate_limit_key,
+        default_limits=[str(settings.get("RATE_LIMIT", DEFAULT_RATE_LIMIT))],
+        default_limits_exempt_when=_exempt,
+        storage_uri=str(storage),
+        strategy="moving-window",
+        headers_enabled=False,  # Retry-After is set on the 429 only (below)
+        in_memory_fallback_enabled=True,
+        key_prefix="oasis",
+    )
+    limiter.init_app(app)
+    app.extensions["oasis_limiter"] = limiter
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded) -> tuple[Response, int, dict[str, str]]:
+        current = limiter.current_limit
+        wait = current.reset_at - time.time() if current is not None else 60
+        seconds = max(1, math.ceil(wait))
+        current_app.logger.info("rate limit %s reached by %s", exc.limit.limit, rate_limit_key())
+        body = {"error": {"code": "rate_limited", "message": RATE_LIMITED_MESSAGE.format(seconds=seconds),
+                          "retry_after": seconds}}
+        return jsonify(body), 429, {"Retry-After": str(seconds)}
+
+    return limiter

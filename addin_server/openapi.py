@@ -1,0 +1,229 @@
+"""The OpenAPI 3.1 document of API v1, generated from the marshmallow schemas (apispec).
+
+Request bodies come from `addin_server.api.schemas`, query strings and audit responses from
+`addin_server.admin.schemas`; the answers of the generation endpoints are described here. Served
+at `GET /api/v1/openapi.json`; schemathesis fuzzes the service against it in CI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, Response, current_app, jsonify
+from marshmallow import INCLUDE, fields
+from marshmallow import Schema as _BaseSchema
+
+from addin_server.admin.schemas import (
+    AuditPageSchema,
+    AuditQuerySchema,
+    Instant,
+    MyAuditQuerySchema,
+    SeriesPageSchema,
+    SeriesQuerySchema,
+)
+from addin_server.api.schemas import CellField, CheckRequestSchema, OperationRequestSchema
+
+OPENAPI_VERSION = "3.1.0"
+CELL_SCHEMA = {"type": ["string", "number", "boolean", "null"]}
+
+
+# -- response schemas ------------------------------------------------------------------------
+class Schema(_BaseSchema):
+    """Answers may grow new keys; clients must ignore what they do not know."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class SpanSchema(Schema):
+    start = fields.Integer()
+    end = fields.Integer()
+    row = fields.Integer()
+    col = fields.Integer()
+
+
+class FindingSchema(Schema):
+    rule = fields.String(required=True, metadata={"description": "ガイドラインのルール ID（RULES.md）"})
+    severity = fields.String(required=True, metadata={"enum": ["block", "warn", "info"]})
+    message = fields.String(required=True)
+    spans = fields.List(fields.Nested(SpanSchema), required=True)
+    data = fields.Dict()
+
+
+class PersonsSchema(Schema):
+    request = fields.Integer(required=True)
+    series_total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+
+
+class EditSchema(Schema):
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    original = fields.String(required=True)
+    replacement = fields.String(required=True)
+    reason = fields.String(required=True)
+    row = fields.Integer()
+    col = fields.Integer()
+
+
+class ResultSchema(Schema):
+    text = fields.String(required=True)
+    edits = fields.List(fields.Nested(EditSchema), required=True)
+    cells = fields.List(fields.List(CellField(allow_none=True)))
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    field_errors = fields.Dict(data_key="fields", metadata={"description": "項目ごとの誤り（400）"})
+    retry_after = fields.Integer(metadata={"description": "再試行までの秒数（429）"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class CheckResponseSchema(Schema):
+    allowed = fields.Boolean(required=True)
+    findings = fields.List(fields.Nested(FindingSchema), required=True)
+    persons = fields.Nested(PersonsSchema, required=True)
+
+
+class OperationResponseSchema(Schema):
+    request_id = fields.String(required=True)
+    allowed = fields.Boolean(required=True, metadata={"const": True})
+    result = fields.Nested(ResultSchema, required=True)
+    findings = fields.List(fields.Nested(FindingSchema), required=True)
+    model = fields.String(required=True)
+    review_required = fields.Boolean(required=True, metadata={"const": True})
+    persons = fields.Nested(PersonsSchema, required=True)
+
+
+class BlockedResponseSchema(Schema):
+    request_id = fields.String(required=True)
+    allowed = fields.Boolean(required=True, metadata={"const": False})
+    findings = fields.List(fields.Nested(FindingSchema), required=True)
+    persons = fields.Nested(PersonsSchema, required=True)
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class PaneConfigSchema(Schema):
+    auth_mode = fields.String(required=True)
+    profile = fields.String(required=True)
+    person_limit = fields.Integer(required=True)
+    max_prompt_chars = fields.Integer(required=True)
+    entra_client_id = fields.String(allow_none=True, required=True)
+    incident_contact = fields.String(required=True)
+    model = fields.String(required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True)
+
+
+class ReadySchema(Schema):
+    ready = fields.Boolean(required=True)
+    database = fields.Boolean(required=True)
+    model = fields.Boolean(required=True)
+    provider = fields.String(required=True)
+
+
+# -- the document ---------------------------------------------------------------------------
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    text = {400: "入力の誤り", 401: "サインインが必要", 403: "ネットワークまたは権限により拒否", 413: "大きすぎる",
+            429: "依頼が多すぎる（Retry-After）", 502: "モデルの誤応答", 503: "モデルまたは記録が利用できない",
+            504: "モデルの時間切れ"}
+    return {str(s): _json("Error", text[s]) for s in statuses}
+
+
+def _custom_fields(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    """JSON Schema for the project's own field classes, which apispec cannot infer."""
+    if isinstance(field, CellField):
+        return dict(CELL_SCHEMA)
+    if isinstance(field, Instant):
+        return {"type": "string", "maxLength": 64, "examples": ["2026-04-01", "2026-04-01T09:00:00+09:00"]}
+    return {}
+
+
+def build_spec() -> dict[str, Any]:
+    plugin = MarshmallowPlugin()
+    spec = APISpec(
+        title="oasis-addin API",
+        version="1",
+        openapi_version=OPENAPI_VERSION,
+        plugins=[plugin],
+        info={"description": "大阪市生成AI利用ガイドライン（第2.1版）に沿った Word/Excel アドインのサーバー API"},
+    )
+    plugin.converter.add_attribute_function(_custom_fields)  # type: ignore[union-attr]
+    spec.components.security_scheme("entra", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                                              "description": "Entra ID のアクセス トークン（scope access_as_user）"})
+    spec.components.security_scheme("dev", {"type": "apiKey", "in": "header", "name": "X-Oasis-User",
+                                            "description": "開発モードのみ（ループバックからのみ有効）"})
+    for name, schema in [
+        ("OperationRequest", OperationRequestSchema), ("CheckRequest", CheckRequestSchema),
+        ("CheckResponse", CheckResponseSchema), ("OperationResponse", OperationResponseSchema),
+        ("BlockedResponse", BlockedResponseSchema), ("Error", ErrorSchema), ("PaneConfig", PaneConfigSchema),
+        ("AuditPage", AuditPageSchema), ("SeriesPage", SeriesPageSchema), ("Health", HealthSchema),
+        ("Ready", ReadySchema),
+    ]:
+        spec.components.schema(name, schema=schema)
+    secured = [{"entra": []}, {"dev": []}]
+    post_errors = _errors(400, 401, 403, 413, 429)
+    model_errors = _errors(502, 503, 504)
+
+    def body(name: str) -> dict[str, Any]:
+        return {"required": True, "content": {"application/json": {"schema": name}}}
+
+    spec.path(path="/api/v1/check", operations={"post": {
+        "summary": "送信前の確認（記録のみ、人数台帳には数えない）", "security": secured,
+        "requestBody": body("CheckRequest"),
+        "responses": {"200": _json("CheckResponse", "確認結果"), **post_errors, **_errors(503)}}})
+    for op, title in (("summarize", "要約"), ("proofread", "校正")):
+        spec.path(path=f"/api/v1/{op}", operations={"post": {
+            "summary": title, "security": secured, "requestBody": body("OperationRequest"),
+            "responses": {"200": _json("OperationResponse", "結果（要確認）"),
+                          "422": _json("BlockedResponse", "ガイドラインのルールにより送信不可"),
+                          **post_errors, **model_errors}}})
+    spec.path(path="/api/v1/summarize/stream", operations={"post": {
+        "summary": "要約（server-sent events）", "security": secured, "requestBody": body("OperationRequest"),
+        "responses": {"200": {"description": "delta / result / error イベント",
+                              "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                      **post_errors, **_errors(503)}}})
+    spec.path(path="/api/v1/config", operations={"get": {
+        "summary": "作業ウィンドウ用の設定", "responses": {"200": _json("PaneConfig", "設定"), **_errors(403, 429)}}})
+    spec.path(path="/api/v1/admin/audit", operations={"get": {
+        "summary": "監査ログ（管理者）", "security": secured,
+        "parameters": [{"in": "query", "schema": AuditQuerySchema}],
+        "responses": {"200": _json("AuditPage", "新しい順"), **_errors(400, 401, 403, 429, 503)}}})
+    spec.path(path="/api/v1/me/audit", operations={"get": {
+        "summary": "自分の依頼の記録", "security": secured,
+        "parameters": [{"in": "query", "schema": MyAuditQuerySchema}],
+        "responses": {"200": _json("AuditPage", "新しい順"), **_errors(400, 401, 403, 429)}}})
+    spec.path(path="/api/v1/admin/series", operations={"get": {
+        "summary": "系列ごとの人数（管理者、ルール oasis-2）", "security": secured,
+        "parameters": [{"in": "query", "schema": SeriesQuerySchema}],
+        "responses": {"200": _json("SeriesPage", "更新の新しい順"), **_errors(400, 401, 403, 429, 503)}}})
+    spec.path(path="/healthz", operations={"get": {
+        "summary": "プロセスの生存確認", "responses": {"200": _json("Health", "稼働中")}}})
+    spec.path(path="/readyz", operations={"get": {
+        "summary": "利用可能か（データベース・モデル）",
+        "responses": {"200": _json("Ready", "利用可能"), "503": _json("Ready", "利用不可"), **_errors(403)}}})
+    spec.path(path="/api/v1/openapi.json", operations={"get": {
+        "summary": "この文書", "responses": {"200": {"description": "OpenAPI 3.1",
+                                                "content": {"application/json": {"schema": {"type": "object"}}}},
+                                        **_errors(403, 429)}}})
+    return spec.to_dict()
+
+
+def init_app(app: Flask) -> None:
+    @app.get("/api/v1/openapi.json")
+    def openapi_document() -> Response:
+        if "oasis_openapi" not in current_app.extensions:
+            current_app.extensions["oasis_openapi"] = build_spec()
+        return jsonify(current_app.extensions["oasis_openapi"])
