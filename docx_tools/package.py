@@ -45,6 +45,7 @@ class Package:
     infos: list[zipfile.ZipInfo]
     parts: dict[str, bytes]
     changed: set[str] = field(default_factory=set)
+    original: dict[str, bytes] = field(default_factory=dict)
     _xml: dict[str, etree._Element] = field(default_factory=dict)
 
     # ---- reading ------------------------------------------------------------------------
@@ -88,7 +89,7 @@ class Package:
                         "corrupt",
                         f"ファイルが壊れているか途中で切れています（{info.filename} を読めません）。",
                     ) from exc
-        pkg = cls(path=path, infos=[i for i in infos if not i.is_dir()], parts=parts)
+        pkg = cls(path=path, infos=[i for i in infos if not i.is_dir()], parts=parts, original=dict(parts))
         pkg._check_xml_safety()
         pkg._check_required()
         return pkg
@@ -247,14 +248,17 @@ class Package:
         write_atomic(Path(dest), data)
 
 
-def write_atomic(dest: Path, data: bytes) -> None:
+def write_atomic(dest: Path, data: bytes, durable: bool = True) -> None:
+    """Temp file in the target folder, then rename; ``durable`` also syncs it to disk first
+    (needed when replacing an original, not for a fresh copy)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".oasis-", suffix=".tmp", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         if dest.exists():
             os.chmod(tmp, dest.stat().st_mode & 0o7777)
         os.replace(tmp, dest)
