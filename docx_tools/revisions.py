@@ -216,14 +216,14 @@ class RevisionWriter:
             for p in reversed(paras):
                 anchor.addnext(p)
             return paras[0]
-        sdt = make_sdt(sdt_tag, title, self._next_sdt_id())
+        sdt = make_sdt(sdt_tag, title, self.next_sdt_id())
         content = sdt.find(qn("w:sdtContent"))
         for p in paras:
             content.append(p)
         anchor.addnext(sdt)
         return sdt
 
-    def _next_sdt_id(self) -> str:
+    def next_sdt_id(self) -> str:
         return str(100000000 + int(self.next_id()))
 
     def insert_text(self, p: etree._Element, offset: int, text: str) -> etree._Element:

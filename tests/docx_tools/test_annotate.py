@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import docx
+import pytest
+
+from addin_server.cli import main
+from docx_tools import annotate, oxml, provenance, revisions, tagger
+from docx_tools.oxml import qn
+from docx_tools.package import Package
+from tests.docx_tools import helpers as h
+
+SOURCE = [
+    "大阪市は生成AIの利用指針を定めた。職員は出力を必ず確認する。",
+    "この文書は誤字を確認して下さい。",
+    "結びの段落です。",
+]
+
+
+@pytest.fixture(autouse=True)
+def offline_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The offline engine and a private SQLite audit database, whatever the caller's env holds."""
+    for key in list(os.environ):
+        if key.startswith("OASIS_") and not key.startswith("OASIS_REQUIRE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("OASIS_DATABASE_URL", f"sqlite:///{tmp_path / 'audit.db'}")
+    monkeypatch.chdir(tmp_path)
+
+
+def _doc(tmp_path: Path) -> Path:
+    path = tmp_path / "in.docx"
+    path.write_bytes(h.docx_bytes(SOURCE))
+    return path
+
+
+def test_summarize_inserts_tracked_control_with_provenance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src, out = _doc(tmp_path), tmp_path / "out.docx"
+    rc = main(["annotate", str(src), "-o", str(out), "--summarize", "--paragraphs", "1-2", "--user", "tester"])
+    assert rc == 0, capsys.readouterr().err
+    assert "依頼ID" in capsys.readouterr().out
+    pkg = Package.from_bytes(out.read_bytes())
+    records = provenance.read_provenance(pkg)
+    assert len(records) == 1 and records[0].operation == "summarize" and records[0].model
+    root = pkg.xml("word/document.xml")
+    sdts = oxml.find_sdts_by_tag(root, "oasis:" + records[0].id)
+    assert len(sdts) == 1
+    sdt = sdts[0]
+    assert sdt.find(f"{qn('w:sdtPr')}/{qn('w:alias')}").get(qn("w:val")) == "生成AI出力（要確認）"
+    # A tracked insertion: rejected, the control is empty; accepted, it reads as the record.
+    assert revisions.range_text(sdt, "rejected") == ""
+    assert revisions.range_text(sdt, "accepted") == records[0].text
+    assert records[0].sha256 == provenance.text_sha256(records[0].text)
+    assert all(i.get(qn("w:author")) == "oasis-addin" for i in sdt.iter(qn("w:ins")))
+    # It sits after paragraph 2 and the original text is untouched.
+    body = root.find(qn("w:body"))
+    assert sdt.getprevious() is body.findall(qn("w:p"))[1]
+    assert [p.text for p in docx.Document(str(out)).paragraphs] == SOURCE  # body paragraphs outside controls
+    # The tagger sees the insertion as pending until someone accepts it.
+    _, results = tagger.process_bytes(out.read_bytes(), ".docx", dry_run=True)
+    assert [(r.id, r.status) for r in results] == [(records[0].id, tagger.PENDING)]
+
+
+def test_proofread_edits_become_del_ins_pairs(tmp_path: Path) -> None:
+    src, out = _doc(tmp_path), tmp_path / "out.docx"
+    assert main(["annotate", str(src), "-o", str(out), "--proofread", "--paragraphs", "2", "--user", "t"]) == 0
+    pkg = Package.from_bytes(out.read_bytes())
+    records = provenance.read_provenance(pkg)
+    assert len(records) == 1 and records[0].operation == "proofread"
+    sdt = oxml.find_sdts_by_tag(pkg.xml("word/document.xml"), "oasis:" + records[0].id)[0]
+    assert revisions.range_text(sdt, "rejected") == SOURCE[1]
+    accepted = revisions.range_text(sdt, "accepted")
+    assert accepted == records[0].text and accepted != SOURCE[1]
+    dels, inss = list(sdt.iter(qn("w:del"))), list(sdt.iter(qn("w:ins")))
+    assert dels and len(dels) == len(inss)
+    for d in dels:
+        assert d.getnext() is not None and d.getnext().tag == qn("w:ins")
+
+
+def test_accepting_everything_makes_the_tagger_tag(tmp_path: Path) -> None:
+    src, out = _doc(tmp_path), tmp_path / "out.docx"
+    assert main(["annotate", str(src), "-o", str(out), "--summarize", "--user", "t"]) == 0
+    pkg = Package.from_bytes(out.read_bytes())
+    root = pkg.xml("word/document.xml")
+    _accept_all(root)
+    pkg.mark_changed("word/document.xml")
+    new, results = tagger.process_bytes(pkg.to_bytes(), ".docx")
+    assert new is not None and [r.status for r in results] == [tagger.UNMODIFIED] and results[0].tagged
+
+
+def _accept_all(root) -> None:
+    for el in list(root.iter(qn("w:ins"))):
+        parent = el.getparent()
+        if parent.tag == qn("w:rPr"):
+            parent.remove(el)
+            continue
+        for child in list(el):
+            el.addprevious(child)
+        parent.remove(el)
+    for el in list(root.iter(qn("w:del"))):
+        el.getparent().remove(el)
+
+
+def test_policy_block_leaves_no_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src, out = tmp_path / "in.docx", tmp_path / "out.docx"
+    # A valid Individual Number (check digit correct) must be refused before any model call.
+    src.write_bytes(h.docx_bytes(["申請者の個人番号は 1234 5678 9018 です。"]))
+    rc = main(["annotate", str(src), "-o", str(out), "--summarize", "--user", "t"])
+    assert rc == annotate.EXIT_BLOCKED
+    assert not out.exists()
+    err = capsys.readouterr().err
+    assert "ガイドライン" in err and "1234 5678 9018" not in err and "123456789018" not in err
+
+
+def test_bad_paragraph_selection_and_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = _doc(tmp_path)
+    assert main(["annotate", str(src), "-o", str(tmp_path / "o.docx"), "--summarize", "--paragraphs", "9"]) == 2
+    assert "範囲外" in capsys.readouterr().err
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"not a zip")
+    assert main(["annotate", str(bad), "-o", str(tmp_path / "o.docx"), "--proofread"]) == 2
+    assert "zip" in capsys.readouterr().err
+
+
+def test_parse_selection() -> None:
+    assert annotate.parse_selection("1-3,5", 6) == [0, 1, 2, 4]
+    assert annotate.parse_selection(None, 2) == [0, 1]
+    with pytest.raises(ValueError):
+        annotate.parse_selection("3-1", 6)
