@@ -57,7 +57,7 @@ DECISIONS = [
     ("rag", {"text": "山田太郎様の相談記録"}, {"rag-2"}),
     ("rag", {"text": "電話 06-1234-5678"}, {"rag-2"}),
     ("rag", {"cells": [["氏名"], ["山田"]]}, {"rag-2"}),
-    ("rag", {"text": f"番号 {VALID}"}, {"rag-1"}),
+    ("rag", {"text": f"番号 {VALID}"}, {"rag-1", "rag-2"}),  # the number is personal information too
     ("rag", {"text": "制度の概要をまとめた資料です。"}, set()),
     ("cloud", {"text": "山田太郎様の相談記録"}, set()),
     ("oasis", {"text": "本文", "user": ""}, {"common-1"}),

@@ -69,8 +69,8 @@ def find(text: str) -> list[IndividualNumberMatch]:
     if len(text) < 12:
         return out
     for run in _RUN.finditer(text):
-        if run.end() - run.start() < 12:
-            continue
+        if run.end() - run.start() < 12 or len(_GROUP_ONLY.sub("", run.group())) < 12:
+            continue  # fewer than 12 digits (phone numbers, dates)
         for start, end in _candidates(run.group(), run.start()):
             digits = fold(_GROUP_ONLY.sub("", text[start:end]))
             if not is_valid(digits) or _blocked_context(text, start, end):

@@ -1,8 +1,8 @@
 """Personal information and the people it belongs to (rules oasis-2 and rag-2).
 
 Text: people are distinct names (SudachiPy 人名 tags; a proper noun or unknown word followed by
-an honorific such as 様/さん/氏/殿) and identifiers (e-mail, phone, address, birth date) not tied
-to a name. An identifier in the same sentence or line as a name is taken to belong to that
+an honorific such as 様/さん/氏/殿) and identifiers (Individual Number, e-mail, phone, address,
+birth date) not tied to a name. An identifier in the same sentence or line as a name is taken to belong to that
 person and does not count again.
 
 Tables: when the first row has personal-information headers (氏名, 名前, 住所, 電話, 生年月日,
@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from addin_server.policy.detectors import japanese
+from addin_server.policy.detectors import individual_number, japanese
 from addin_server.policy.textnorm import compare_key, fold
 
 KIND_LABELS = {
@@ -148,6 +148,8 @@ def _phone_key(s: str) -> str | None:
 def _identifier_items(folded: str) -> list[tuple[str, int, int, str]]:
     """(kind, start, end, key) for e-mail, phone, address and birth date in folded text."""
     out: list[tuple[str, int, int, str]] = []
+    for n in individual_number.find(folded):
+        out.append(("identifier", n.start, n.end, "in:" + n.digits))
     for m in EMAIL.finditer(folded):
         out.append(("email", m.start(), m.end(), "email:" + m.group().lower()))
     for m in PHONE.finditer(folded):
