@@ -39,7 +39,12 @@ def current_identity() -> Identity:
     """The identity of this request, resolved once; raises Unauthorized (401)."""
     if "oasis_identity" not in g:
         resolver = current_app.extensions["oasis_identity_resolver"]
-        g.oasis_identity = resolver()
+        try:
+            g.oasis_identity = resolver()
+        except Unauthorized as exc:
+            g.oasis_identity = exc  # the rate limiter asks first; validate (and log) once
+    if isinstance(g.oasis_identity, Unauthorized):
+        raise g.oasis_identity
     return g.oasis_identity
 
 
