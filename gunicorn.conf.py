@@ -7,6 +7,7 @@ environment (docs/deployment.md):
   GUNICORN_BIND             address(es), comma-separated            127.0.0.1:8000
   WEB_CONCURRENCY           worker processes                         number of CPU cores
   GUNICORN_THREADS          threads per worker (requests at once)   8
+  GUNICORN_WORKER_CONNECTIONS connections a worker takes at once     = threads
   GUNICORN_GRACEFUL_TIMEOUT seconds a stopping worker may finish     the longest a model call can
                             its in-flight requests (SIGTERM)         take: LLM_TIMEOUT x (retries+1) + 15
   GUNICORN_PRELOAD          load the app once in the master (1/0)    1
@@ -42,10 +43,17 @@ bind = [b.strip() for b in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").spl
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", os.cpu_count() or 2)
 threads = _int("GUNICORN_THREADS", 8)
+# A worker takes only the connections it has threads for; the rest wait in the kernel's listen
+# backlog for whichever worker frees a thread first. (With gunicorn's default of 1000 one worker
+# can grab most of a burst and queue it behind its own threads while another worker idles:
+# measured 50 requests in 13.5 s instead of 7.6 s with 2 x 4 threads, docs/deployment.md.)
+worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", threads)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", _default_graceful_timeout())
 # gthread workers heartbeat from their main loop, so this is not a request time limit.
 timeout = 60
-keepalive = 5
+# Kept-alive idle connections would count against worker_connections; the reverse proxy
+# (which buffers whole requests) opens one connection per request to its upstream.
+keepalive = 0 if worker_connections <= threads else 2
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in ("0", "false", "no")
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"

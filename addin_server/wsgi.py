@@ -10,7 +10,13 @@ from __future__ import annotations
 import logging
 import os
 
+from flask import Flask
+
 from addin_server.app import create_app
+from addin_server.policy import PolicyRequest
+
+log = logging.getLogger(__name__)
+WARM_UP_TEXT = "山田太郎様（市民課）から、令和7年4月1日の窓口受付について問い合わせがありました。"
 
 if not os.environ.get("OASIS_AUTH_MODE"):
     raise SystemExit("oasis-addin: set OASIS_AUTH_MODE (entra for staff) before serving with gunicorn")
@@ -21,7 +27,25 @@ if _gunicorn_log.handlers and not logging.getLogger().handlers:
     logging.getLogger().handlers = _gunicorn_log.handlers
     logging.getLogger().setLevel(_gunicorn_log.level)
 
+
+
+def warm_up(flask_app: Flask) -> None:
+    """Do the first request's one-time work before serving: the Japanese dictionary, the rules'
+    data and the model client's lazily imported modules. Otherwise the first requests of a new
+    worker all wait on that together (seconds on a busy machine) while connections queue.
+    With preload_app this runs once in the master and the workers share the result."""
+    svc = flask_app.extensions["oasis"]
+    try:
+        svc.engine.check_input(PolicyRequest(user="oasis-warm-up", operation="summarize", host="word",
+                                             text=WARM_UP_TEXT), commit=False)
+        if svc.gateway.provider != "offline":
+            _ = svc.gateway.client.chat.completions
+    except Exception:  # a cold first request is slower, not wrong: serve anyway
+        log.warning("warm-up failed; the first requests will be slower", exc_info=True)
+
+
 app = create_app()
+warm_up(app)
 
 
 def after_fork() -> None:

@@ -65,7 +65,7 @@ class GunicornServer:
     """`gunicorn -c gunicorn.conf.py addin_server.wsgi:app` as a child process on a free port."""
 
     def __init__(self, log_path: Path, config: Mapping[str, Any], *, workers: int = 2, threads: int = 4,
-                 graceful_timeout: int = 30) -> None:
+                 graceful_timeout: int = 30, extra_env: Mapping[str, str] | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OASIS_", "GUNICORN_", "WEB_CONC"))
@@ -73,7 +73,7 @@ class GunicornServer:
         env.update({f"OASIS_{k}": v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
         env.update({"GUNICORN_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
                     "GUNICORN_THREADS": str(threads), "GUNICORN_GRACEFUL_TIMEOUT": str(graceful_timeout),
-                    "GUNICORN_LOGLEVEL": "warning", "PYTHONUNBUFFERED": "1"})
+                    "GUNICORN_LOGLEVEL": "warning", "PYTHONUNBUFFERED": "1", **(extra_env or {})})
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
