@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import sys
 import tempfile
@@ -93,6 +94,10 @@ def main() -> None:
         files = sorted(folder.glob("*.docx"))
         size = sum(f.stat().st_size for f in files) / len(files) / 1024
         print(f"{len(files)} documents, {size:.0f} KiB each on average")
+        load = os.getloadavg()[0]
+        print(f"load average before the run: {load:.2f} on {os.cpu_count()} cores")
+        if load > 0.5:
+            print("note: other work is running; the --jobs 2 speed-up needs two idle cores to be meaningful")
         best = {"floor": float("inf"), "tag1": float("inf"), "tag2": float("inf")}
         for r in range(args.repeat):
             best["floor"] = min(best["floor"], floor(files, work / f"floor{r}"))

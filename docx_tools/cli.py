@@ -74,6 +74,14 @@ def _work(item: tuple[str, str | None, bool, str]):  # runs in worker processes 
     return process_file(Path(src), Path(dest) if dest else None, dry_run=dry_run, display=display)
 
 
+def _preload() -> None:
+    import docx.comments  # noqa: F401
+    import openpyxl  # noqa: F401
+
+    import docx_tools.tagger
+    import docx_tools.xlsx  # noqa: F401
+
+
 def run_tag(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -96,8 +104,11 @@ def run_tag(args: argparse.Namespace) -> int:
     bar = tqdm(total=len(items), desc="タグ付け", unit="件", file=sys.stderr, disable=len(items) < 20 or None)
     try:
         if jobs > 1:
+            _preload()  # forked workers inherit the heavy imports instead of each paying for them
+            # Small chunks keep both workers busy until the end; large ones save IPC round trips.
+            chunk = max(1, min(8, len(items) // (jobs * 8)))
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                for res in pool.map(_work, items, chunksize=max(1, min(16, len(items) // (jobs * 4) or 1))):
+                for res in pool.map(_work, items, chunksize=chunk):
                     results.append(res)
                     bar.update()
         else:
