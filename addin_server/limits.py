@@ -18,7 +18,9 @@ import time
 
 from flask import Flask, Response, current_app, jsonify, request
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import parse_many
 
+from addin_server.config import ConfigError
 from addin_server.errors import ApiError
 
 DEFAULT_RATE_LIMIT = "60 per minute;1000 per day"
@@ -42,9 +44,14 @@ def _exempt() -> bool:
 def init_app(app: Flask) -> Limiter:
     settings = app.extensions["oasis_settings"]
     storage = settings.get("RATELIMIT_STORAGE_URI") or "memory://"
+    rate = str(settings.get("RATE_LIMIT", DEFAULT_RATE_LIMIT))
+    try:
+        parse_many(rate)
+    except ValueError:
+        raise ConfigError(f"RATE_LIMIT {rate!r} is not a rate (e.g. '60 per minute;1000 per day')") from None
     limiter = Limiter(
         rate_limit_key,
-        default_limits=[str(settings.get("RATE_LIMIT", DEFAULT_RATE_LIMIT))],
+        default_limits=[rate],
         default_limits_exempt_when=_exempt,
         storage_uri=str(storage),
         strategy="moving-window",
