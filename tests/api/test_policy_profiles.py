@@ -132,3 +132,17 @@ def test_output_findings_are_warnings_beside_the_result(make_app: Callable[..., 
     for f in body["findings"]:
         for s in f["spans"]:
             assert 0 <= s["start"] <= s["end"] <= len(body["result"]["text"])
+
+
+def test_cloud_refuses_generation_when_the_audit_store_cannot_record(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, c = client_for(make_app, "cloud")
+    store = app.extensions["oasis"].store
+    before = store.count()
+    monkeypatch.setattr(store, "ping", lambda: False)
+    resp = post(c, "/api/v1/summarize", {"text": CLEAN})
+    assert resp.status_code == 503
+    assert resp.get_json()["error"]["code"] == "audit_unavailable"
+    assert "result" not in resp.get_json()
+    assert store.count() == before
