@@ -11,9 +11,11 @@ unknown word or katakana noun right before an honorific); callers tell adjacency
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 _lock = threading.Lock()
@@ -24,6 +26,7 @@ _CHUNK = re.compile(r"[^。！？!?\n]*(?:[。！？!?\n]+|$)")
 _HAS_CANDIDATE = re.compile(r"[一-鿿々〆ヶァ-ヺー]")
 _KATAKANA = re.compile(r"[ァ-ヺー・]{2,}")
 _MAX_CHUNK = 2000
+PARALLEL_CHARS = 4000  # texts at least this long are analysed on two threads
 HONORIFICS = frozenset({"様", "さま", "さん", "氏", "殿", "君", "くん", "ちゃん"})
 
 
@@ -103,14 +106,39 @@ def _token(m: Any) -> Token:
     return Token(m.begin(), m.end(), m.surface(), tuple(m.part_of_speech()), m.is_oov())
 
 
+def _analyse_all(chunks: list[str]) -> dict[str, list[Token]]:
+    out: dict[str, list[Token]] = {}
+    for c in chunks:
+        if c not in out:
+            out[c] = _analyse(c)
+    return out
+
+
+def _executor() -> ThreadPoolExecutor:
+    # Keyed by process id: a pool created before a fork (gunicorn --preload) has no thread in
+    # the child and would never run anything.
+    pid = os.getpid()
+    if _state.get("executor_pid") != pid:
+        with _lock:
+            if _state.get("executor_pid") != pid:
+                _state["executor"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oasis-sudachi")
+                _state["executor_pid"] = pid
+    return _state["executor"]
+
+
 def tokens(text: str) -> Iterator[Token]:
     """Proper nouns and honorifics (with the unknown word before one) of `text`, offsets into it."""
-    seen: dict[str, list[Token]] = {}
-    for base, chunk in _chunks(text):
-        if not _HAS_CANDIDATE.search(chunk):
-            continue
-        toks = seen.get(chunk)
-        if toks is None:
-            toks = seen[chunk] = _analyse(chunk)
-        for t in toks:
+    chunks = [(base, c) for base, c in _chunks(text) if _HAS_CANDIDATE.search(c)]
+    unique = list(dict.fromkeys(c for _, c in chunks))
+    if len(text) >= PARALLEL_CHARS and len(unique) > 1:
+        # The tokenizer releases the GIL: a long text is analysed in two halves on two threads
+        # (each with its own tokenizer), which nearly halves the wait on an idle 2-core machine.
+        half = len(unique) // 2
+        future = _executor().submit(_analyse_all, unique[half:])
+        analysed = _analyse_all(unique[:half])
+        analysed.update(future.result())
+    else:
+        analysed = _analyse_all(unique)
+    for base, chunk in chunks:
+        for t in analysed[chunk]:
             yield t._replace(start=base + t.start, end=base + t.end)
