@@ -128,8 +128,9 @@ def _json(text: Any, default: Any) -> Any:
 def admin_audit() -> Response:
     ident = _admin()
     filters = _query(_audit_query)
-    _record_read(ident, "admin:audit", filters)
-    return jsonify(audit_page(_service().store, filters))
+    page = audit_page(_service().store, filters)
+    _record_read(ident, "admin:audit", filters)  # before anything is shown; 503 if it cannot be
+    return jsonify(page)
 
 
 @bp.get("/me/audit")
