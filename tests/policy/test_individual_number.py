@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from addin_server.policy import PolicyEngine, PolicyRequest
 from addin_server.policy.detectors import individual_number as inum
 from tests.policy.numbers import SEPARATORS, VALID, VALID2, notate, valid_number, wrong_number
 
@@ -102,6 +103,7 @@ def test_redact_cell() -> None:
     assert inum.redact_cell(f"x {VALID}") == "x **** **** " + VALID[-4:]
 
 
+ENGINE = PolicyEngine(profile="oasis")
 JAPANESE = st.text(
     alphabet=st.sampled_from(list("あいうえおかきくけこ漢字市民区役所申請番号、。「」 \u3000ー")), max_size=30
 )
@@ -127,3 +129,5 @@ def test_property_wrong_check_digit_never_matches(
 ) -> None:
     text = prefix + notate(wrong_number(body, shift), sep, full_width=full) + suffix
     assert inum.find(text) == []
+    decision = ENGINE.check_input(PolicyRequest(user="u", operation="summarize", text=text), commit=False)
+    assert decision.allowed and not decision.contains_individual_number

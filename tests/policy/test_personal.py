@@ -92,3 +92,26 @@ def test_counting_stops_at_the_cap() -> None:
     scan = PersonScan(cap=100)
     scan_cells(cells, scan)
     assert scan.count == 100 and scan.truncated
+
+
+@pytest.mark.parametrize(
+    ("rows", "people"),
+    [
+        ([["山田太郎", "yamada@example.jp", "090-1111-2222"]], 1),  # identifiers tied to the row's name
+        ([["山田", "太郎", "出席"]], 1),  # 姓 and 名 in adjacent cells
+        ([["a@example.jp", "090-1111-2222"]], 1),  # one person, two kinds of identifier
+        ([["a@example.jp", "b@example.jp"]], 2),
+        ([["会議室", "予約済み"], ["備品", 3]], 0),
+    ],
+)
+def test_headerless_rows(rows: list[list[object]], people: int) -> None:
+    scan = PersonScan(cap=1000)
+    scan_cells(rows, scan)
+    assert scan.count == people
+
+
+def test_headerless_spans_name_the_cell() -> None:
+    scan = PersonScan(cap=1000)
+    scan_cells([["出席", "担当 佐藤さん"]], scan)
+    (i,) = scan.items
+    assert (i.row, i.col, i.start, i.end) == (0, 1, 3, 5)

@@ -186,7 +186,7 @@ def _name_items(text: str) -> list[tuple[int, int, str]]:
             # 姓 and 名 directly adjacent, or separated by one space.
             while j < len(toks) and toks[j].pos[2] == "人名" and (
                 toks[j].start == toks[j - 1].end
-                or (toks[j].start - toks[j - 1].end == 1 and text[toks[j - 1].end] in " \u3000")
+                or (toks[j].start - toks[j - 1].end == 1 and text[toks[j - 1].end] in " \u3000\t")
             ):
                 j += 1
             start, end = t.start, toks[j - 1].end
@@ -208,8 +208,12 @@ def _name_items(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def scan_text(text: str, scan: PersonScan, *, row: int | None = None, col: int | None = None) -> None:
-    """Add the people of `text` to `scan` (`row`/`col` when the text is a table cell)."""
+def scan_text(text: str, scan: PersonScan, *, row: int | None = None,
+              cell_starts: Sequence[int] | None = None) -> None:
+    """Add the people of `text` to `scan`.
+
+    For a table row, `text` is the row's cells joined by tabs, `row` its index and `cell_starts`
+    the offset of each cell in `text`; the row is one segment and spans name the cell."""
     if not text or scan.full:
         return
     folded = fold(text)
@@ -218,10 +222,17 @@ def scan_text(text: str, scan: PersonScan, *, row: int | None = None, col: int |
     if not idents and not names:
         return
     # Segment (sentence/line) of each offset, to tie identifiers to names.
-    ends = [m.start() for m in _SEGMENT_END.finditer(text)]
+    ends = [] if row is not None else [m.start() for m in _SEGMENT_END.finditer(text)]
 
     def seg(pos: int) -> int:
         return bisect.bisect_left(ends, pos)
+
+    def item(kind: str, key: str, start: int, end: int) -> PersonalItem:
+        if row is None or cell_starts is None:
+            return PersonalItem(kind, key, start, end)
+        col = bisect.bisect_right(cell_starts, start) - 1
+        base = cell_starts[col]
+        return PersonalItem(kind, key, start - base, end - base, row, col)
 
     # A surname alone ("山田様") is the same person as a full name starting with it.
     longer: dict[str, str] = {}
@@ -234,24 +245,21 @@ def scan_text(text: str, scan: PersonScan, *, row: int | None = None, col: int |
         key = compare_key(name)
         key = longer.get(key, key)
         scan.add("name:" + key)
-        scan.note(PersonalItem("name", key, start, end, row, col))
+        scan.note(item("name", key, start, end))
         named_segments.add(seg(start))
     unnamed: dict[int, dict[str, list[str]]] = {}
     for kind, start, end, key in idents:
-        scan.note(PersonalItem(kind, key, start, end, row, col))
+        scan.note(item(kind, key, start, end))
         s = seg(start)
-        if s not in named_segments and row is None:
+        if s not in named_segments:
             keys = unnamed.setdefault(s, {}).setdefault(kind, [])
             if key not in keys:
                 keys.append(key)
-    # In a sentence without a name, identifiers of different kinds belong to one person; the
-    # kind with the most distinct values gives the number of people.
+    # In a sentence (or table row) without a name, identifiers of different kinds belong to one
+    # person; the kind with the most distinct values gives the number of people.
     for by_kind in unnamed.values():
         for key in max(by_kind.values(), key=len):
             scan.add(key)
-    if row is not None and not names:
-        # In a headerless table a row is one line: its identifiers are one person.
-        scan.add(idents[0][3])
 
 
 def scan_cells(cells: Iterable[Sequence[object]], scan: PersonScan) -> None:
@@ -308,6 +316,14 @@ def _scan_header_row(row: Sequence[object], r: int, cols: list[tuple[int, str]],
 
 
 def _scan_plain_row(row: Sequence[object], r: int, scan: PersonScan) -> None:
-    for c, v in enumerate(row):
-        if isinstance(v, str) and v:
-            scan_text(v, scan, row=r, col=c)
+    """A row without personal headers, read as one line: its cells joined by tabs."""
+    parts: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for v in row:
+        s = v.replace("\n", " ") if isinstance(v, str) else ""
+        starts.append(pos)
+        parts.append(s)
+        pos += len(s) + 1
+    if any(parts):
+        scan_text("\t".join(parts), scan, row=r, cell_starts=starts)
