@@ -12,7 +12,6 @@ import os
 import posixpath
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -240,17 +239,14 @@ class Package:
                 out.writestr(new, data)
         return buf.getvalue()
 
-    def write(self, dest: str | os.PathLike[str], check: Callable[[bytes], None] | None = None) -> None:
-        """Write atomically: temp file in the target folder, optional check, then rename."""
-        data = self.to_bytes()
-        if check is not None:
-            check(data)
-        write_atomic(Path(dest), data)
-
 
 def write_atomic(dest: Path, data: bytes, durable: bool = True) -> None:
-    """Temp file in the target folder, then rename; ``durable`` also syncs it to disk first
-    (needed when replacing an original, not for a fresh copy)."""
+    """Temp file in the target folder, read back and compared, then renamed over ``dest``.
+
+    ``durable`` also syncs the temp file to disk before the rename (needed when replacing an
+    original, not for a fresh copy). On any failure the temp file is removed and ``dest`` is
+    left as it was.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".oasis-", suffix=".tmp", dir=dest.parent)
     try:
@@ -259,6 +255,9 @@ def write_atomic(dest: Path, data: bytes, durable: bool = True) -> None:
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
+        with open(tmp, "rb") as fh:
+            if fh.read() != data:
+                raise PackageError("verify_failed", "一時ファイルの読み戻し検査に失敗しました。元のファイルは変更していません。")
         if dest.exists():
             os.chmod(tmp, dest.stat().st_mode & 0o7777)
         os.replace(tmp, dest)
@@ -288,14 +287,3 @@ def _check_limits(infos: list[zipfile.ZipInfo]) -> None:
                 "zip_bomb",
                 f"圧縮率が異常に高い部品があります（{info.filename}）。zip 爆弾の疑いがあるため処理しません。",
             )
-
-
-def parts_equal_report(before: Package, after: Package, allowed: set[str]) -> list[str]:
-    """Names of parts lost or changed outside ``allowed`` (used by the check and the tests)."""
-    problems = []
-    for name, data in before.parts.items():
-        if name not in after.parts:
-            problems.append(f"lost:{name}")
-        elif name not in allowed and after.parts[name] != data:
-            problems.append(f"changed:{name}")
-    return problems

@@ -145,13 +145,16 @@ def classify_docx(pkg: Package, insertions: list[Insertion]) -> list[_Found]:
         expected = _nfc(ins.text)
         sdts = by_tag.get(ins.id, [])
         if sdts:
-            sdt = sdts[0]
-            if revisions.pending_revisions(sdt):
-                out.append(_Found(ins, PENDING, sdt=sdt))
+            # Copy and paste in Word can duplicate a control: pending wins, then an exact copy.
+            pending = [s for s in sdts if revisions.pending_revisions(s)]
+            if pending:
+                out.append(_Found(ins, PENDING, sdt=pending[0]))
                 continue
-            accepted = _nfc(revisions.range_text(sdt, "accepted"))
-            status = UNMODIFIED if accepted == expected else MODIFIED
-            out.append(_Found(ins, status, sdt=sdt))
+            exact = [s for s in sdts if _nfc(revisions.range_text(s, "accepted")) == expected]
+            if exact:
+                out.append(_Found(ins, UNMODIFIED, sdt=exact[0]))
+            else:
+                out.append(_Found(ins, MODIFIED, sdt=sdts[0]))
             continue
         if raw is None:
             raw = "".join(body.itertext(qn("w:t"), qn("w:delText"), with_tail=False))

@@ -226,3 +226,14 @@ def test_block_control_followed_by_paragraph_keeps_reference_outside() -> None:
     cid = next(root.iter(qn("w:commentReference"))).get(qn("w:id"))
     assert _commented_text(root.find(qn("w:body")), cid) == "AIの一行目。\nAIの二行目。"
     assert revisions.block_text(root.find(qn("w:body"))) == "AIの一行目。\nAIの二行目。\n人の段落。"
+
+
+def test_duplicated_control_uses_the_exact_copy() -> None:
+    pkg = Package.from_bytes(h.docx_bytes(["書き換えたコピー。", "AIの文。", "結び。"]))
+    h.wrap(pkg, [1], "D1")
+    h.wrap(pkg, [0], "D1")  # Word's copy and paste duplicates the tag
+    new, results = _tag(h.finish(pkg, [h.ins("D1", "AIの文。")]))
+    assert _statuses(results) == {"D1": (tagger.UNMODIFIED, True)}
+    root = Package.from_bytes(new).xml("word/document.xml")
+    cid = next(root.iter(qn("w:commentRangeStart"))).get(qn("w:id"))
+    assert _commented_text(root.find(qn("w:body")), cid) == "AIの文。"
