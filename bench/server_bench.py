@@ -8,7 +8,8 @@ PostgreSQL (a throwaway database; SQLite with --sqlite or when PostgreSQL is not
    call to the same model, at 0 s and 1 s model latency (requests one after another). The direct
    call is the baseline measured in the same run. Target: <= 1.05 at 1 s.
 2. Throughput: 50 summarize requests at once with the model answering after 1 s, with 2 and 4
-   worker processes of T threads each. Baseline: the ideal W x T / (direct p50 at 1 s) req/s.
+   worker processes of T threads each (and 2 with gunicorn's default worker_connections, for
+   comparison). Baseline: the ideal wall time, ceil(50 / (W x T)) rounds x the direct p50 at 1 s.
 
     .venv/bin/python bench/server_bench.py [--threads 4] [--repeat 20] [--sqlite]
 """
@@ -16,6 +17,7 @@ PostgreSQL (a throwaway database; SQLite with --sqlite or when PostgreSQL is not
 from __future__ import annotations
 
 import argparse
+import math
 import socketserver
 import statistics
 import sys
@@ -59,11 +61,13 @@ def database(sqlite: bool, folder: Path) -> AbstractContextManager[str]:
 
 
 @contextmanager
-def server(db_url: str, model: FakeOpenAI, folder: Path, workers: int, threads: int) -> Iterator[GunicornServer]:
+def server(db_url: str, model: FakeOpenAI, folder: Path, workers: int, threads: int,
+           extra_env: dict[str, str] | None = None) -> Iterator[GunicornServer]:
     config = {"DATABASE_URL": db_url, "AUTH_MODE": "dev", "LLM_PROVIDER": "openai", "LLM_BASE_URL": model.base_url,
               "APPROVED_ENDPOINTS": model.base_url, "LLM_MODEL": "fake-gpt", "LLM_TIMEOUT": 30,
-              "LLM_MAX_RETRIES": 0, "RATELIMIT_ENABLED": False}
-    srv = GunicornServer(folder / f"gunicorn-{workers}x{threads}.log", config, workers=workers, threads=threads)
+              "LLM_MAX_RETRIES": 0, "RATE_LIMIT": "100000 per minute"}
+    srv = GunicornServer(folder / f"gunicorn-{workers}x{threads}.log", config, workers=workers, threads=threads,
+                         extra_env=extra_env)
     try:
         yield srv.wait_ready(120)
     finally:
@@ -115,19 +119,23 @@ def main() -> None:
                       f"{s95 * 1000:>9.1f}ms {s50 / b50:>10.3f} {s95 / b95:>10.3f}")
 
         print(f"\n== throughput: {args.concurrent} summarize requests at once, model latency 1 s ==")
-        print(f"{'workers':>8} {'threads':>8} {'wall':>8} {'req/s':>8} {'ideal req/s':>12} {'ratio':>7}")
+        print("ideal wall = ceil(requests / (workers x threads)) rounds x direct p50 at 1 s")
+        print(f"{'workers':>8} {'threads':>8} {'conns/worker':>13} {'wall':>8} {'req/s':>8} {'ideal wall':>11}"
+              f" {'ideal/wall':>11}")
         model.latency = 1.0
-        for workers in (2, 4):
-            with server(db_url, model, folder, workers, args.threads) as srv:
+        runs = [(2, None), (4, None), (2, "1000")]  # the last: gunicorn's default worker_connections
+        for workers, conns in runs:
+            extra = {"GUNICORN_WORKER_CONNECTIONS": conns} if conns else None
+            with server(db_url, model, folder, workers, args.threads, extra) as srv:
                 post(srv.base, "/api/v1/summarize", {"text": TEXT, "host": "word"}, "warm")
                 t = time.perf_counter()
                 replies = post_all((srv.base, "/api/v1/summarize", {"text": TEXT, "host": "word"}, f"b{i}")
                                    for i in range(args.concurrent))
                 wall = time.perf_counter() - t
                 assert all(r.status == 200 for r in replies), {r.status for r in replies}
-                ideal = workers * args.threads / direct_p50_1s
-                rate = args.concurrent / wall
-                print(f"{workers:>8} {args.threads:>8} {wall:>7.2f}s {rate:>8.2f} {ideal:>12.2f} {rate / ideal:>7.3f}")
+                ideal = math.ceil(args.concurrent / (workers * args.threads)) * direct_p50_1s
+                print(f"{workers:>8} {args.threads:>8} {conns or args.threads:>13} {wall:>7.2f}s "
+                      f"{args.concurrent / wall:>8.2f} {ideal:>10.2f}s {ideal / wall:>11.3f}")
     model.stop()
 
 

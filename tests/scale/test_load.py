@@ -27,7 +27,7 @@ def server(pg_url: str, slow_model: CountingFakeOpenAI,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
     config = {"DATABASE_URL": pg_url, "AUTH_MODE": "dev", "LLM_PROVIDER": "openai",
               "LLM_BASE_URL": slow_model.base_url, "APPROVED_ENDPOINTS": slow_model.base_url,
-              "LLM_MODEL": "fake-gpt", "LLM_TIMEOUT": 4, "LLM_MAX_RETRIES": 0, "RATELIMIT_ENABLED": False}
+              "LLM_MODEL": "fake-gpt", "LLM_TIMEOUT": 4, "LLM_MAX_RETRIES": 0, "RATE_LIMIT": "100000 per minute"}
     srv = GunicornServer(tmp_path_factory.mktemp("load") / "server.log", config, workers=WORKERS, threads=THREADS)
     try:
         yield srv.wait_ready()

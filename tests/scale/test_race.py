@@ -31,8 +31,9 @@ def cells(i: int) -> list[list[str]]:
 @pytest.fixture(scope="module")
 def servers(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[GunicornServer]]:
     logs = tmp_path_factory.mktemp("race")
+    # One person's 50 requests in a second: the per-user rate limit is raised so the ledger decides.
     config = {"DATABASE_URL": pg_url, "AUTH_MODE": "dev", "LLM_PROVIDER": "offline", "PERSON_LIMIT": LIMIT,
-              "RATELIMIT_ENABLED": False}
+              "RATE_LIMIT": "100000 per minute"}
     started = [GunicornServer(logs / f"server{n}.log", config, workers=2, threads=8) for n in range(2)]
     try:
         yield [s.wait_ready() for s in started]
