@@ -58,8 +58,5 @@ def test_replace_range_views(c: tuple[list[str], int, int, str]) -> None:
         while pos + len(runs[k]) <= start:
             pos += len(runs[k])
             k += 1
-        if k % 2 == 0:
-            expected_bold_len = len(expected_bold) + len(replacement)
-        else:
-            expected_bold_len = len(expected_bold)
-        assert len(bold_chars) == expected_bold_len
+        inserted_bold = len(replacement) if k % 2 == 0 else 0
+        assert len(bold_chars) == len(expected_bold) + inserted_bold
