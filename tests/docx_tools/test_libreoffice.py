@@ -77,3 +77,45 @@ def test_libreoffice_sees_xlsx_cell_comments(tmp_path: Path) -> None:
     anns = _annotations(root)
     assert any("依頼ID: X1" in text and "生成AI" in text for _a, text in anns), anns
     assert any(text == "人のコメント" for _a, text in anns)
+
+
+def test_libreoffice_reads_comments_added_to_a_real_workbook(tmp_path: Path, shared_dir: Path) -> None:
+    """An Excel-made workbook with a table, drawings and existing comments (Excel's own VML)."""
+    import io
+    import warnings
+
+    import openpyxl
+
+    from docx_tools import provenance, xlsx
+    from docx_tools.provenance import Insertion
+
+    src_path = shared_dir / "corpus" / "open-xml-powertools" / "TestFiles_Spreadsheet.xlsx"
+    require("SHARED", src_path.is_file(), f"{src_path} not found")
+    data = src_path.read_bytes()
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+    for ws in wb.worksheets:
+        cell = next((c for row in ws.iter_rows() for c in row
+                     if isinstance(c.value, str) and c.value.strip() and c.comment is None), None)
+        if cell is not None:
+            rows.append(Insertion(f"LO-{ws.title}", "summarize", h.MODEL, "2026-11-20T00:00:00Z",
+                                  provenance.text_sha256(cell.value), cell.value,
+                                  cell=f"'{ws.title}'!{cell.coordinate}"))
+    assert len(rows) == 2
+    pkg = Package.from_bytes(data)
+    xlsx.add_provenance_sheet(pkg, rows)
+    prepared = pkg.to_bytes()
+    before = tmp_path / "before.xlsx"
+    before.write_bytes(prepared)
+    new, results = tagger.process_bytes(prepared, ".xlsx")
+    assert new is not None and all(r.tagged for r in results)
+    after = tmp_path / "after.xlsx"
+    after.write_bytes(new)
+    anns_before = _annotations(_convert(before, "fods", tmp_path))
+    anns_after = _annotations(_convert(after, "fods", tmp_path))
+    assert anns_before and len(anns_after) == len(anns_before) + 2
+    assert sum("依頼ID: LO-" in text for _a, text in anns_after) == 2
+    for _a, text in anns_before:
+        assert text in [t for _b, t in anns_after]
