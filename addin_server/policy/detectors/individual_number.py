@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stdnum.jp import in_ as stdnum_in
 
@@ -61,6 +62,13 @@ def _blocked_context(text: str, start: int, end: int) -> bool:
     if before and before in "+＋¥￥$＄":
         return True  # international phone number or amount
     return after == "円"
+
+
+@lru_cache(maxsize=8)
+def find_cached(text: str) -> tuple[IndividualNumberMatch, ...]:
+    """`find` for a whole request text, remembered briefly: the rules and the people counter
+    both scan the same text."""
+    return tuple(find(text))
 
 
 def find(text: str) -> list[IndividualNumberMatch]:

@@ -54,6 +54,7 @@ BIRTH_DATE = re.compile(
 )
 HONORIFICS = japanese.HONORIFICS
 _BIRTH_ANCHOR = re.compile(r"生|誕")
+_ADDRESS_ANCHOR = re.compile(rf"[市区町村郡](?=[一-龥ぁ-んァ-ヶ々ー]{{0,12}}{_KNUM})")
 _SEGMENT_END = re.compile(r"[。！？!?\n]")
 
 # Header names, matched after NFKC + lower case + removing spaces and punctuation.
@@ -148,7 +149,7 @@ def _phone_key(s: str) -> str | None:
 def _identifier_items(folded: str) -> list[tuple[str, int, int, str]]:
     """(kind, start, end, key) for e-mail, phone, address and birth date in folded text."""
     out: list[tuple[str, int, int, str]] = []
-    for n in individual_number.find(folded):
+    for n in individual_number.find_cached(folded):
         out.append(("identifier", n.start, n.end, "in:" + n.digits))
     for m in EMAIL.finditer(folded):
         out.append(("email", m.start(), m.end(), "email:" + m.group().lower()))
@@ -156,8 +157,15 @@ def _identifier_items(folded: str) -> list[tuple[str, int, int, str]]:
         key = _phone_key(m.group())
         if key:
             out.append(("phone", m.start(), m.end(), key))
-    if any(c in folded for c in "市区町村郡"):
-        for m in ADDRESS.finditer(folded):
+    # Addresses: only around a 市/区/町/村/郡 followed by a block number (much faster than
+    # trying the full pattern at every kanji).
+    last_end = -1
+    for k in _ADDRESS_ANCHOR.finditer(folded):
+        if k.start() < last_end:
+            continue
+        m = ADDRESS.search(folded, max(0, k.start() - 10), k.end() + 40)
+        if m and m.start() <= k.start() < m.end() and m.start() >= last_end:
+            last_end = m.end()
             out.append(("address", m.start(), m.end(), "address:" + compare_key(m.group())))
     # Birth dates sit next to 生/誕; searching windows around those is much faster than the
     # whole text.

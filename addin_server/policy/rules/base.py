@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from addin_server.policy.detectors import individual_number, personal
 from addin_server.policy.detectors.facts import Source
+from addin_server.policy.textnorm import fold
 from addin_server.policy.types import Finding, PersonLedger, PersonsSummary, PolicyRequest, Span
 
 PROFILES = frozenset({"oasis", "rag", "cloud"})
@@ -73,7 +74,7 @@ def individual_numbers(ctx: InputContext) -> list[NumberHit]:
         return hits
     hits = []
     req = ctx.request
-    for m in individual_number.find(req.text or ""):
+    for m in individual_number.find_cached(fold(req.text or "")):
         hits.append(NumberHit("text", Span(m.start, m.end), m.masked, m.near_keyword))
     for m in individual_number.find(req.instruction or ""):
         hits.append(NumberHit("instruction", Span(m.start, m.end), m.masked, m.near_keyword))
