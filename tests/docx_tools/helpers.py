@@ -132,6 +132,16 @@ def add_corpus_provenance(path: Path) -> tuple[bytes, bytes, set[str]]:
     if text is not None:
         insertions.append(ins("corpus-text", text))
         expected.add("corpus-text")
+    # A block-level control around the last top-level paragraph with text (another paragraph).
+    if body is not None:
+        tops = [p for p in body.findall(qn("w:p"))
+                if len("".join(pc.text for pc in revisions.paragraph_pieces(p)).strip()) >= 2]
+        if len(tops) >= 2:
+            target = tops[-1]
+            revisions.wrap_in_sdt([target], tagger.TAG_PREFIX + "corpus-block", tagger.CONTROL_TITLE, "424242")
+            pkg.mark_changed(main)
+            insertions.append(ins("corpus-block", revisions.block_text(target)))
+            expected.add("corpus-block")
     provenance.add_provenance(pkg, insertions)
     return original, pkg.to_bytes(), expected
 

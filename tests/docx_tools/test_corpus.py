@@ -31,6 +31,15 @@ def _allowed_changes(before: Package, after: Package, suffix: str) -> set[str]:
     return allowed
 
 
+def _xlsx_comments(data: bytes) -> int:
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+    return sum(1 for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.comment is not None)
+
+
 def _one(path_str: str) -> tuple[str, str, str]:
     """(path, outcome, detail); outcome ok | error (clear per-file error) | fail."""
     path = Path(path_str)
@@ -74,6 +83,14 @@ def _one(path_str: str) -> tuple[str, str, str]:
             added = sum(1 for r in results if r.added)
             if len(tagged_doc.comments) != len(reference.comments) + added:
                 return path_str, "fail", "comment count"
+        if suffix == ".xlsx":
+            try:
+                reference_comments = _xlsx_comments(data)
+            except Exception:
+                return path_str, "ok", "openpyxl cannot read the original"
+            added = sum(1 for r in results if r.added)
+            if _xlsx_comments(new) != reference_comments + added:
+                return path_str, "fail", "cell comment count"
         return path_str, "ok", "tagged"
     except Exception:
         return path_str, "fail", traceback.format_exc(limit=6)

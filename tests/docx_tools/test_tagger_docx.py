@@ -237,3 +237,16 @@ def test_duplicated_control_uses_the_exact_copy() -> None:
     root = Package.from_bytes(new).xml("word/document.xml")
     cid = next(root.iter(qn("w:commentRangeStart"))).get(qn("w:id"))
     assert _commented_text(root.find(qn("w:body")), cid) == "AIの文。"
+
+
+def test_unwrapped_text_around_a_deletion_is_found_and_pending() -> None:
+    pkg = Package.from_bytes(h.docx_bytes(["これは 削除された 試験の文です。"]))
+    p = h.body_paragraphs(pkg)[0]
+    w = revisions.RevisionWriter(pkg.xml("word/document.xml"), "someone")
+    text = revisions.block_text(p)
+    start = text.index("削除された ")
+    w.replace_range(p, start, start + len("削除された "), "")
+    pkg.mark_changed("word/document.xml")
+    data = h.finish(pkg, [h.ins("DL", "これは 試験の文です。"), h.ins("NO", "これは 存在しない文です。")])
+    _, results = _tag(data)
+    assert _statuses(results) == {"DL": (tagger.PENDING, False), "NO": (tagger.MISSING, False)}
