@@ -26,7 +26,15 @@ from addin_server.admin.schemas import (
 from addin_server.api.schemas import CellField, CheckRequestSchema, OperationRequestSchema
 
 OPENAPI_VERSION = "3.1.0"
-CELL_SCHEMA = {"type": ["string", "number", "boolean", "null"]}
+NO_NUL = "^[^\\x00]*$"  # NUL cannot be stored or shown: answered 400
+CELL_SCHEMA = {"type": ["string", "number", "boolean", "null"], "pattern": NO_NUL}
+SSE_EVENT = {"type": "object", "required": ["event", "data"],
+             "properties": {"event": {"enum": ["delta", "result", "error"]}, "data": {"type": "string"}}}
+# "text or cells must have content" cannot be said per field: it is one rule over the body.
+HAS_CONTENT = [
+    {"required": ["text"], "properties": {"text": {"type": "string", "pattern": "\\S"}}},
+    {"required": ["cells"], "properties": {"cells": {"type": "array", "minItems": 1}}},
+]
 
 
 # -- response schemas ------------------------------------------------------------------------
@@ -147,11 +155,13 @@ def _custom_fields(converter: Any, field: fields.Field, **kwargs: Any) -> dict[s
     if isinstance(field, CellField):
         return dict(CELL_SCHEMA)
     if isinstance(field, Instant):
-        return {"type": "string", "maxLength": 64, "examples": ["2026-04-01", "2026-04-01T09:00:00+09:00"]}
+        return {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}],
+                "examples": ["2026-04-01", "2026-04-01T09:00:00+09:00"]}
     return {}
 
 
-def build_spec() -> dict[str, Any]:
+def build_spec(auth_mode: str = "entra") -> dict[str, Any]:
+    """The document for a server in `auth_mode`: it names only the credentials that server takes."""
     plugin = MarshmallowPlugin()
     spec = APISpec(
         title="oasis-addin API",
@@ -161,10 +171,12 @@ def build_spec() -> dict[str, Any]:
         info={"description": "大阪市生成AI利用ガイドライン（第2.1版）に沿った Word/Excel アドインのサーバー API"},
     )
     plugin.converter.add_attribute_function(_custom_fields)  # type: ignore[union-attr]
-    spec.components.security_scheme("entra", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                                              "description": "Entra ID のアクセス トークン（scope access_as_user）"})
-    spec.components.security_scheme("dev", {"type": "apiKey", "in": "header", "name": "X-Oasis-User",
-                                            "description": "開発モードのみ（ループバックからのみ有効）"})
+    if auth_mode == "entra":
+        spec.components.security_scheme("entra", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                                                  "description": "Entra ID のアクセス トークン（scope access_as_user）"})
+    else:
+        spec.components.security_scheme("dev", {"type": "apiKey", "in": "header", "name": "X-Oasis-User",
+                                                "description": "開発モードのみ（ループバックからのみ有効）"})
     for name, schema in [
         ("OperationRequest", OperationRequestSchema), ("CheckRequest", CheckRequestSchema),
         ("CheckResponse", CheckResponseSchema), ("OperationResponse", OperationResponseSchema),
@@ -173,12 +185,16 @@ def build_spec() -> dict[str, Any]:
         ("Ready", ReadySchema),
     ]:
         spec.components.schema(name, schema=schema)
-    secured = [{"entra": []}, {"dev": []}]
+    secured = [{"entra": []}] if auth_mode == "entra" else [{"dev": []}]
     post_errors = _errors(400, 401, 403, 413, 429)
     model_errors = _errors(502, 503, 504)
 
-    def body(name: str) -> dict[str, Any]:
-        return {"required": True, "content": {"application/json": {"schema": name}}}
+    def body(name: str, operation: str | None = None) -> dict[str, Any]:
+        schema: Any = name
+        if operation:  # the body may name the operation, but only this endpoint's
+            schema = {"allOf": [{"$ref": f"#/components/schemas/{name}"},
+                                {"properties": {"operation": {"enum": [operation, None]}}}]}
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
 
     spec.path(path="/api/v1/check", operations={"post": {
         "summary": "送信前の確認（記録のみ、人数台帳には数えない）", "security": secured,
@@ -186,14 +202,15 @@ def build_spec() -> dict[str, Any]:
         "responses": {"200": _json("CheckResponse", "確認結果"), **post_errors, **_errors(503)}}})
     for op, title in (("summarize", "要約"), ("proofread", "校正")):
         spec.path(path=f"/api/v1/{op}", operations={"post": {
-            "summary": title, "security": secured, "requestBody": body("OperationRequest"),
+            "summary": title, "security": secured, "requestBody": body("OperationRequest", op),
             "responses": {"200": _json("OperationResponse", "結果（要確認）"),
                           "422": _json("BlockedResponse", "ガイドラインのルールにより送信不可"),
                           **post_errors, **model_errors}}})
     spec.path(path="/api/v1/summarize/stream", operations={"post": {
-        "summary": "要約（server-sent events）", "security": secured, "requestBody": body("OperationRequest"),
-        "responses": {"200": {"description": "delta / result / error イベント",
-                              "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        "summary": "要約（server-sent events）", "security": secured,
+        "requestBody": body("OperationRequest", "summarize"),
+        "responses": {"200": {"description": "delta / result / error イベント（data は JSON）",
+                              "content": {"text/event-stream": {"schema": SSE_EVENT}}},
                       **post_errors, **_errors(503)}}})
     spec.path(path="/api/v1/config", operations={"get": {
         "summary": "作業ウィンドウ用の設定", "responses": {"200": _json("PaneConfig", "設定"), **_errors(403, 429)}}})
@@ -218,12 +235,18 @@ def build_spec() -> dict[str, Any]:
         "summary": "この文書", "responses": {"200": {"description": "OpenAPI 3.1",
                                                 "content": {"application/json": {"schema": {"type": "object"}}}},
                                         **_errors(403, 429)}}})
-    return spec.to_dict()
+    document = spec.to_dict()
+    for name in ("OperationRequest", "CheckRequest"):
+        body_schema = document["components"]["schemas"][name]
+        body_schema["anyOf"] = HAS_CONTENT
+        for field in ("text", "instruction", "series_id"):
+            body_schema["properties"][field]["pattern"] = NO_NUL
+    return document
 
 
 def init_app(app: Flask) -> None:
     @app.get("/api/v1/openapi.json")
     def openapi_document() -> Response:
         if "oasis_openapi" not in current_app.extensions:
-            current_app.extensions["oasis_openapi"] = build_spec()
+            current_app.extensions["oasis_openapi"] = build_spec(current_app.extensions["oasis_settings"].auth_mode)
         return jsonify(current_app.extensions["oasis_openapi"])

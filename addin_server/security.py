@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed
 
 OFFICE_JS_ORIGIN = "https://appsforoffice.microsoft.com"
 CSP = "; ".join([
@@ -42,6 +43,12 @@ def parse_origins(value: Any) -> frozenset[str]:
 
 def init_app(app: Flask) -> None:
     origins = parse_origins(app.extensions["oasis_settings"].get("CORS_ORIGINS"))
+
+    @app.errorhandler(MethodNotAllowed)
+    def _method_not_allowed(exc: MethodNotAllowed) -> tuple[Response, int, dict[str, str]]:
+        # The generic HTTP error handler drops werkzeug's headers; a 405 must say what is allowed.
+        body = {"error": {"code": "method_not_allowed", "message": "この方法（HTTP メソッド）では利用できません。"}}
+        return jsonify(body), 405, {"Allow": ", ".join(sorted(exc.valid_methods or []))}
 
     @app.after_request
     def _headers(resp: Response) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 OUTCOMES = ("allowed", "blocked", "failed", "checked", "rejected", "read", "purge")
 RULE_PATTERN = r"^[a-z]+(-[a-z0-9]+)*$"
@@ -74,11 +74,6 @@ class MyAuditQuerySchema(_Strict):
                            error_messages={**MSG, "invalid": "整数で指定してください。"})
     cursor = _str(validate=validate.Regexp(r"^[1-9][0-9]{0,17}$", error="前の応答の next_cursor を指定してください。"),
                   metadata={"description": "前のページの応答にある next_cursor"})
-
-    @validates_schema
-    def _range(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
-            raise ValidationError("until は since より後にしてください。", "until")
 
 
 class AuditQuerySchema(MyAuditQuerySchema):
