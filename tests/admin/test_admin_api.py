@@ -74,6 +74,7 @@ def test_admin_reads_everything_newest_first(populated: FlaskClient) -> None:
     ({"until": "2000-01-01T00:00:00+09:00"}, 0),
     ({"since": "2999-01-01"}, 0),
     ({"user": "dev:suzuki", "outcome": "checked"}, 1),
+    ({"since": "2999-05-01", "until": "2000-04-01"}, 0),  # an empty range matches nothing
 ])
 def test_filters(populated: FlaskClient, params: dict[str, str], expected: int) -> None:
     page = audit(populated, **params).get_json()
@@ -127,7 +128,7 @@ def test_staff_read_only_their_own_requests(populated: FlaskClient) -> None:
 @pytest.mark.parametrize("params", [
     {"since": "yesterday"}, {"until": "2026-13-01"}, {"limit": 0}, {"limit": 201}, {"limit": "x"},
     {"outcome": "deleted"}, {"rule": "OASIS 1"}, {"cursor": "-1"}, {"cursor": "abc"}, {"page": 2},
-    {"since": "2026-05-01", "until": "2026-04-01"}, {"user": "x" * 300},
+    {"user": "x" * 300}, {"since": "2026-02-30"}, {"until": "2026-04-01T25:00:00"},
 ])
 def test_bad_queries_are_400_with_fields(populated: FlaskClient, params: dict[str, Any]) -> None:
     resp = audit(populated, **params)
