@@ -100,7 +100,7 @@ def paragraphs_in(container: etree._Element) -> list[etree._Element]:
     return out
 
 
-def _mark_revision(p: etree._Element) -> str | None:
+def mark_revision(p: etree._Element) -> str | None:
     rpr = p.find(f"{qn('w:pPr')}/{qn('w:rPr')}")
     if rpr is None:
         return None
@@ -120,7 +120,7 @@ def block_text(container: etree._Element, mode: Mode = "accepted") -> str:
     for i, p in enumerate(paras):
         chunks.append("".join(pc.text for pc in paragraph_pieces(p, mode)))
         if i < len(paras) - 1:
-            mark = _mark_revision(p)
+            mark = mark_revision(p)
             merged = (mode == "accepted" and mark == "del") or (mode == "rejected" and mark == "ins")
             chunks.append("" if merged else "\n")
     return "".join(chunks)

@@ -195,17 +195,32 @@ def _may_contain(raw: str, text: str, nfc: str) -> bool:
 
 
 def _span_has_revisions(span: tuple[etree._Element, int, etree._Element, int]) -> bool:
+    """Whether unaccepted revisions touch the found text: around its runs, between its first
+    and last character (a deletion inside it), or on the paragraph marks it crosses."""
     p1, start, p2, end = span
     paras = _paras_between(p1, p2)
     for k, p in enumerate(paras):
         lo = start if k == 0 else 0
         hi = end if k == len(paras) - 1 else None
-        for pc in revisions.paragraph_pieces(p):
-            if pc.end <= lo or (hi is not None and pc.start >= hi):
-                continue
+        inside = [pc for pc in revisions.paragraph_pieces(p)
+                  if pc.end > lo and (hi is None or pc.start < hi)]
+        if not inside:
+            continue
+        for pc in inside:
             el = pc.run if pc.run is not None else pc.el
             if any(a.tag in oxml.REVISION_TAGS for a in oxml.ancestors(el)):
                 return True
+        first, last = inside[0].el, inside[-1].el
+        between = False
+        for el in p.iter():
+            if el is first:
+                between = True
+            if between and el.tag in oxml.REVISION_TAGS:
+                return True
+            if el is last:
+                break
+        if k < len(paras) - 1 and revisions.mark_revision(p) is not None:
+            return True
     return False
 
 
