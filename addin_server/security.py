@@ -18,6 +18,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed
 
+from addin_server.errors import BadRequest
+
 OFFICE_JS_ORIGIN = "https://appsforoffice.microsoft.com"
 CSP = "; ".join([
     "default-src 'self'",
@@ -49,6 +51,16 @@ def init_app(app: Flask) -> None:
         # The generic HTTP error handler drops werkzeug's headers; a 405 must say what is allowed.
         body = {"error": {"code": "method_not_allowed", "message": "この方法（HTTP メソッド）では利用できません。"}}
         return jsonify(body), 405, {"Allow": ", ".join(sorted(exc.valid_methods or []))}
+
+    @app.before_request
+    def _json_depth_guard() -> None:
+        # Python's json parser recurses: absurdly deep nesting raises RecursionError, which would
+        # be a 500. Parse once here (the result is cached for the view) and call it what it is.
+        if request.method in ("POST", "PUT", "PATCH") and request.path.startswith("/api/") and request.is_json:
+            try:
+                request.get_json(silent=True, cache=True)
+            except RecursionError:
+                raise BadRequest("JSON の入れ子が深すぎます。", code="invalid_json") from None
 
     @app.after_request
     def _headers(resp: Response) -> Response:
