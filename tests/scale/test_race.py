@@ -1,4 +1,8 @@
-"""Two server processes on one PostgreSQL database race for one series' person allowance (oasis-2)."""
+"""Two server processes on one database race for one series' person allowance (oasis-2).
+
+PostgreSQL is what several instances share; the same race on one SQLite file covers a single
+host running several gunicorn workers on the default database.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from addin_server.audit import AuditStore
 from addin_server.audit.store import GENESIS_HASH, record_hash
 from tests.scale.harness import GunicornServer, post, post_all
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 LIMIT = 1000
 PER_REQUEST = 30
@@ -28,11 +32,19 @@ def cells(i: int) -> list[list[str]]:
     return [["氏名", "所属"], *[[f"{FAMILY[i]}{GIVEN[k]}", "市民課"] for k in range(PER_REQUEST)]]
 
 
+@pytest.fixture(scope="module", params=[pytest.param("postgresql", marks=pytest.mark.postgres), "sqlite"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One shared database: PostgreSQL (several hosts), or one SQLite file (one host, several processes)."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_url")
+    return f"sqlite:///{tmp_path_factory.mktemp('race-sqlite') / 'audit.db'}"
+
+
 @pytest.fixture(scope="module")
-def servers(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[GunicornServer]]:
+def servers(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[GunicornServer]]:
     logs = tmp_path_factory.mktemp("race")
     # One person's 50 requests in a second: the per-user rate limit is raised so the ledger decides.
-    config = {"DATABASE_URL": pg_url, "AUTH_MODE": "dev", "LLM_PROVIDER": "offline", "PERSON_LIMIT": LIMIT,
+    config = {"DATABASE_URL": db_url, "AUTH_MODE": "dev", "LLM_PROVIDER": "offline", "PERSON_LIMIT": LIMIT,
               "RATE_LIMIT": "100000 per minute"}
     started = [GunicornServer(logs / f"server{n}.log", config, workers=2, threads=8) for n in range(2)]
     try:
@@ -42,7 +54,7 @@ def servers(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[l
             s.stop()
 
 
-def test_two_instances_never_pass_the_person_limit(servers: list[GunicornServer], pg_url: str) -> None:
+def test_two_instances_never_pass_the_person_limit(servers: list[GunicornServer], db_url: str) -> None:
     assert len({len(set(FAMILY)), len(FAMILY)}) == 1 and len(FAMILY) >= REQUESTS and len(set(GIVEN)) >= PER_REQUEST
     # The policy engine counts each table as 30 people (a dry run records nothing).
     probe = post(servers[0].base, "/api/v1/check",
@@ -64,7 +76,7 @@ def test_two_instances_never_pass_the_person_limit(servers: list[GunicornServer]
     totals = sorted(r.body["persons"]["series_total"] for r in replies if r.status == 200)
     assert totals == [PER_REQUEST * (n + 1) for n in range(expected_ok)]
 
-    store = AuditStore(pg_url)
+    store = AuditStore(db_url)
     try:
         user_id = store.get(replies[0].body["request_id"])["user_id"]  # as the auth layer names her
         [series] = store.person_ledger().series_totals(user_id)
