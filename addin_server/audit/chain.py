@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import uuid
 from collections.abc import Iterable, Iterator
@@ -91,43 +92,67 @@ def _declared_start(store: AuditStore) -> str:
         return GENESIS_HASH  # a broken purge statement: verification then fails at the first record
 
 
+def _records_after(store: AuditStore, seq: int, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """Records with a higher `seq`, in order, streamed in batches."""
+    while True:
+        query = (audit_records.select().where(audit_records.c.seq > seq)
+                 .order_by(audit_records.c.seq).limit(batch))
+        with store.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        if not rows:
+            return
+        yield from rows
+        seq = rows[-1]["seq"]
+
+
 def verify(store: AuditStore, anchor: str | None = None) -> VerifyReport:
-    """Walk the whole chain once, streaming; stop at the first problem."""
+    """Walk the whole chain once, streaming; stop at the first problem.
+
+    Works on a live log: records appended while it reads are followed up to the head read at the
+    end, so concurrent writes are never mistaken for tampering.
+    """
     start = _declared_start(store)
-    expected = start
+    report = VerifyReport(records=0, head=start, start=start)
     seen: dict[str, int] = {start: 0}  # record hash -> position, to tell insertions from deletions
-    previous: dict[str, Any] | None = None
-    count = 0
-    anchor_found = None if anchor is None else anchor == start
-    with store.engine.connect() as conn:
-        head = _chain_head(conn)
-    report = VerifyReport(records=0, head=head, start=start)
-    rows = store.iter_records()
-    row = next(rows, None)
-    while row is not None:
-        following = next(rows, None)  # one record of look-ahead tells an insertion from a deletion
-        count += 1
-        if record_hash(row["prev_hash"], row) != row["record_hash"]:
-            report.problem = Problem("altered", row["seq"], row["request_id"],
-                                     "記録の内容が書き換えられています（ハッシュが一致しません）")
+    state: dict[str, Any] = {"expected": start, "previous": None, "last_seq": 0,
+                             "anchor": None if anchor is None else anchor == start}
+
+    def walk(rows: Iterator[dict[str, Any]]) -> Problem | None:
+        row = next(rows, None)
+        while row is not None:
+            following = next(rows, None)  # one record of look-ahead tells an insertion from a deletion
+            report.records += 1
+            if record_hash(row["prev_hash"], row) != row["record_hash"]:
+                return Problem("altered", row["seq"], row["request_id"],
+                               "記録の内容が書き換えられています（ハッシュが一致しません）")
+            if row["prev_hash"] != state["expected"]:
+                return _break_kind(row, state["previous"], following, state["expected"], seen)
+            seen[row["record_hash"]] = report.records
+            if anchor is not None and row["record_hash"] == anchor:
+                state["anchor"] = True
+            state["expected"], state["previous"], state["last_seq"] = row["record_hash"], row, row["seq"]
+            row = following
+        return None
+
+    problem = walk(_records_after(store, 0))
+    while problem is None:
+        with store.engine.connect() as conn:
+            head = _chain_head(conn)
+        report.head = head
+        if head == state["expected"]:
             break
-        if row["prev_hash"] != expected:
-            report.problem = _break_kind(row, previous, following, expected, seen)
-            break
-        seen[row["record_hash"]] = count
-        if anchor is not None and row["record_hash"] == anchor:
-            anchor_found = True
-        expected = row["record_hash"]
-        previous, row = row, following
-    report.records = count
-    report.anchor_found = anchor_found
-    if report.problem is None and expected != head:
         if head in seen:
-            position = seen[head]
-            report.problem = Problem("inserted", None, None,
-                                     f"チェーンの先頭（{position} 件目）より後に記録が追加されています")
-        else:
-            report.problem = Problem("deleted", None, None, "最後の記録が削除されています（チェーンの先頭が見つかりません）")
+            problem = Problem("inserted", None, None,
+                              f"チェーンの先頭（{seen[head]} 件目）より後に記録が追加されています")
+            break
+        more = _records_after(store, state["last_seq"])
+        first = next(more, None)
+        if first is None:
+            problem = Problem("deleted", None, None, "最後の記録が削除されています（チェーンの先頭が見つかりません）")
+            break
+        problem = walk(itertools.chain([first], more))  # written while we were reading
+    report.problem = problem
+    report.anchor_found = state["anchor"]
     return report
 
 

@@ -244,3 +244,26 @@ def test_purge_retention_from_configuration(store: AuditStore, db_url: str, monk
     assert run(db_url, "purge") == 0
     assert [r["request_id"] for r in store.iter_records(outcome="allowed")] == ["req-3"]
     assert run(db_url, "verify") == 0
+
+
+def test_verify_on_a_live_log_is_not_fooled_by_concurrent_writes(store: AuditStore) -> None:
+    import threading
+
+    fill(store, 20)
+    done = threading.Event()
+
+    def writer() -> None:
+        try:
+            fill(store, 60)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    reports = []
+    while not done.is_set() or not reports:
+        reports.append(chain.verify(store))
+    thread.join()
+    reports.append(chain.verify(store))
+    assert all(r.ok for r in reports), [r.problem for r in reports if not r.ok]
+    assert reports[-1].records == 80
