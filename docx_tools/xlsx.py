@@ -271,10 +271,12 @@ def sheet_parts(pkg: Package) -> dict[str, str]:
 def tag_xlsx(pkg: Package, data: bytes, dry_run: bool = False) -> list:
     from docx_tools import tagger
 
+    parts = sheet_parts(pkg)
+    if PROVENANCE_SHEET not in parts:
+        return []  # no openpyxl load at all for the many workbooks without AI cells
     cells, values = read_provenance(data)
     if not cells:
         return []
-    parts = sheet_parts(pkg)
     editors: dict[str, _SheetComments] = {}
     results = []
     for ci in cells:
