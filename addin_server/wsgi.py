@@ -46,6 +46,9 @@ def warm_up(flask_app: Flask) -> None:
 
 app = create_app()
 warm_up(app)
+# Nothing opened here is used again before gunicorn forks: close it now, in the process that
+# opened it (closing an inherited SQLite connection in a child is unsafe).
+app.extensions["oasis"].store.engine.dispose()
 
 
 def after_fork() -> None:
