@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import uuid
 from dataclasses import asdict, dataclass
 
 from lxml import etree
@@ -127,8 +128,6 @@ def _create_part(pkg: Package) -> str:
     props = f"customXml/itemProps{number}.xml"
     root = etree.Element(f"{_P}provenance", nsmap={None: oxml.PROVENANCE_NS})
     pkg.set_xml(name, root)
-    import uuid
-
     ds = etree.Element(f"{{{_DS}}}datastoreItem", nsmap={"ds": _DS})
     ds.set(f"{{{_DS}}}itemID", "{" + str(uuid.uuid4()).upper() + "}")
     refs = etree.SubElement(ds, f"{{{_DS}}}schemaRefs")

@@ -8,6 +8,7 @@ Only the parts it has to change are rewritten; everything else is copied byte fo
 
 from __future__ import annotations
 
+import bisect
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,8 +116,6 @@ class _BodyIndex:
         return self.paras[i], at - self.starts[i], self.paras[j], end - self.starts[j]
 
     def _para_at(self, offset: int) -> int:
-        import bisect
-
         return bisect.bisect_right(self.starts, offset) - 1
 
 
