@@ -75,6 +75,8 @@ def read_provenance(data: bytes) -> tuple[list[CellInsertion], dict[tuple[str, s
                 sheet, (c1, r1, _c2, _r2) = range_to_tuple(cell)
             except ValueError:
                 continue
+            if cell.startswith("'"):
+                sheet = sheet.replace("''", "'")  # openpyxl leaves the quote escaping in place
             ins = Insertion(ins_id, operation, model, created, sha, text, cell=cell)
             out.append(CellInsertion(ins, sheet, f"{get_column_letter(c1)}{r1}", r1, c1))
         values_by_cell: dict[tuple[str, str], object] = {}

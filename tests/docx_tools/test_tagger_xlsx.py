@@ -96,3 +96,20 @@ def test_sheet_without_comments_gets_all_parts() -> None:
     assert b"legacyDrawing" in after.parts["xl/worksheets/sheet1.xml"]
     assert b'Extension="vml"' in after.parts["[Content_Types].xml"]
     assert _comments(new)[("集計 表", "B2")][0] == "oasis-addin"
+
+
+def test_sheet_name_with_apostrophe() -> None:
+    import openpyxl as ox
+
+    wb = ox.Workbook()
+    ws = wb.active
+    ws.title = "It's 表"
+    ws["A2"] = "AIの文"
+    buf = io.BytesIO()
+    wb.save(buf)
+    pkg = Package.from_bytes(buf.getvalue())
+    xlsx.add_provenance_sheet(pkg, [xlsx.Insertion("Q1", "summarize", h.MODEL, "2026-11-20T00:00:00Z", "",
+                                                   "AIの文", cell="'It''s 表'!A2")])
+    new, results = tagger.process_bytes(pkg.to_bytes(), ".xlsx")
+    assert new is not None and [(r.status, r.tagged) for r in results] == [(tagger.UNMODIFIED, True)]
+    assert ("It's 表", "A2") in _comments(new)
