@@ -51,6 +51,8 @@ def servers(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[l
         yield [s.wait_ready() for s in started]
     finally:
         for s in started:
+            s.terminate()  # both at once, then wait for each
+        for s in started:
             s.stop()
 
 
