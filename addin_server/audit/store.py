@@ -124,6 +124,21 @@ class AuditRecord:
     masked: bool = False
 
 
+def storable(value: Any) -> Any:
+    """Text both databases can store: NUL (which PostgreSQL refuses) and lone surrogates (which
+    no UTF-8 database takes) become U+FFFD. The API refuses them in requests; a model's answer or
+    another caller may still bring one, and its record must not fail for it."""
+    if not isinstance(value, str) or (value.isascii() and "\x00" not in value):
+        return value
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+    return value
+
+
 def record_hash(prev_hash: str, row: dict[str, Any]) -> str:
     payload = json.dumps([prev_hash, *[row.get(k) for k in HASHED_FIELDS]], ensure_ascii=False,
                          separators=(",", ":"), default=str)
@@ -234,7 +249,7 @@ class AuditStore:
     # -- audit records ----------------------------------------------------------------------
     def record(self, rec: AuditRecord) -> str:
         """Append one record to the chain, durably; raises AuditUnavailable if it cannot."""
-        row = asdict(rec)
+        row = {k: storable(v) for k, v in asdict(rec).items()}  # hashed as stored
 
         def append() -> str:
             # The chain head is locked first and held to commit: whichever instance gets it
@@ -340,6 +355,7 @@ class SqlPersonLedger:
         together pass the limit. Without commit it is a plain read: no lock, no row created.
         """
         keys = sorted(set(keys))
+        user, series = storable(user), storable(series)
         if not commit or not keys:
             # Nothing to write (a dry run, or a request naming nobody): no lock is needed, which
             # keeps the day's series of a busy user free of lock waits.

@@ -169,3 +169,18 @@ def test_the_store_reconnects_after_the_database_dropped_its_connections(
     assert store.person_ledger().add("u", "s", ["b"], 10, commit=True).before == 1
     assert [r["request_id"] for r in store.iter_records()] == ["before", "after"]
     assert store.ping()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_text_either_database_refuses_is_stored_replaced_not_lost(dialect: str, new_store: Callable[[], AuditStore],
+                                                                  tmp_path: Path) -> None:
+    # A model's answer may hold a NUL (PostgreSQL refuses it) or a lone surrogate (no UTF-8
+    # database takes it): the record is still written, with U+FFFD in their place.
+    store = new_store() if dialect == "postgresql" else sqlite_suite.make_store(tmp_path)
+    store.record(AuditRecord(request_id="odd", user_id="u", operation="summarize", profile="oasis",
+                             outcome="allowed", response_text="要約\x00です\ud800。", series_id="系列\x00"))
+    row = store.get("odd")
+    assert row is not None and row["response_text"] == "要約\ufffdです\ufffd。" and row["series_id"] == "系列\ufffd"
+    assert record_hash(GENESIS_HASH, row) == row["record_hash"]
+    assert store.person_ledger().add("u", "系列\x00", ["a"], 10, commit=True).recorded
+    assert store.person_ledger().add("u", "系列\x00", ["a", "b"], 10, commit=False).before == 1
