@@ -43,8 +43,16 @@ def _xlsx_comments(data: bytes) -> int:
 def _one(path_str: str) -> tuple[str, str, str]:
     """(path, outcome, detail); outcome ok | error (clear per-file error) | fail."""
     path = Path(path_str)
-    suffix = path.suffix.lower()
     on_disk = path.read_bytes()
+    outcome = _check(path_str)
+    if path.read_bytes() != on_disk:
+        return path_str, "fail", "source file changed"
+    return outcome
+
+
+def _check(path_str: str) -> tuple[str, str, str]:
+    path = Path(path_str)
+    suffix = path.suffix.lower()
     try:
         try:
             _original, data, expected = h.add_corpus_provenance(path)
@@ -94,9 +102,6 @@ def _one(path_str: str) -> tuple[str, str, str]:
         return path_str, "ok", "tagged"
     except Exception:
         return path_str, "fail", traceback.format_exc(limit=6)
-    finally:
-        if path.read_bytes() != on_disk:
-            return path_str, "fail", "source file changed"  # noqa: B012
 
 
 def test_corpus_round_trip(shared_dir: Path) -> None:
