@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from addin_server.policy import (
     Finding,
@@ -19,7 +22,7 @@ from addin_server.policy import (
 )
 from addin_server.policy.rules import InputRule
 from addin_server.policy.rules.base import InputContext
-from tests.policy.numbers import VALID, notate
+from tests.policy.numbers import SEPARATORS, VALID, notate, valid_number
 
 JAPANESE = re.compile(r"[぀-ヿ一-鿿]")
 
@@ -142,3 +145,33 @@ def test_every_rule_has_a_guideline_docstring() -> None:
     for cls in ALL_RULES:
         assert cls.__doc__ and cls.__doc__.startswith(cls.id + " — ")
         assert JAPANESE.search(cls.__doc__)
+
+
+class BrokenLedger:
+    def add(self, user: str, series: str, keys: object, limit: int, *, commit: bool) -> object:
+        raise ConnectionError("database unavailable")
+
+
+def test_ledger_failure_blocks() -> None:
+    e = PolicyEngine(ledger=BrokenLedger())  # type: ignore[arg-type]
+    d = e.check_input(req(text="山田太郎様の相談"), commit=True)
+    assert not d.allowed
+    assert [f.rule for f in d.findings] == ["oasis-2"]
+
+
+BODIES = st.text(alphabet="0123456789", min_size=11, max_size=11)
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=BODIES, sep=st.sampled_from(SEPARATORS), full=st.booleans(),
+       profile=st.sampled_from(["oasis", "rag", "cloud"]), in_cells=st.booleans())
+def test_property_findings_never_show_the_number(body: str, sep: str, full: bool, profile: str,
+                                                 in_cells: bool) -> None:
+    digits = valid_number(body)
+    shown = notate(digits, sep, full_width=full)
+    r = req(cells=[["氏名", "番号"], ["山田太郎", shown]]) if in_cells else req(text=f"山田太郎様 番号{shown}。")
+    d = PolicyEngine(profile=profile).check_input(r, commit=False)
+    assert d.contains_individual_number
+    for f in d.findings:
+        dumped = json.dumps(f.to_dict(), ensure_ascii=False)
+        assert digits not in dumped and shown not in dumped
