@@ -170,10 +170,18 @@ def make_engine(url: str) -> Engine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    # lock_timeout: a request waiting on a row lock (chain head, series) behind a stuck
-    # transaction fails with 503 instead of hanging the worker thread forever.
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800,
-                            connect_args={"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}"})
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800)
+
+    @event.listens_for(engine, "connect")
+    def _pg_connect(dbapi_conn: Any, _record: Any) -> None:
+        # A request waiting on a row lock (chain head, series) behind a stuck transaction fails
+        # with 503 instead of holding its worker thread forever. Set per session rather than as a
+        # startup option so it also passes through PgBouncer.
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET lock_timeout = {PG_LOCK_TIMEOUT_MS}")
+        dbapi_conn.commit()
+
+    return engine
 
 
 def _retry_once(action: Callable[[], T]) -> T:

@@ -184,3 +184,9 @@ def test_text_either_database_refuses_is_stored_replaced_not_lost(dialect: str, 
     assert record_hash(GENESIS_HASH, row) == row["record_hash"]
     assert store.person_ledger().add("u", "系列\x00", ["a"], 10, commit=True).recorded
     assert store.person_ledger().add("u", "系列\x00", ["a", "b"], 10, commit=False).before == 1
+
+
+def test_sessions_wait_for_a_lock_at_most_the_lock_timeout(new_store: Callable[[], AuditStore]) -> None:
+    store = new_store()
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SHOW lock_timeout")).scalar_one() == "30s"
