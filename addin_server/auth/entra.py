@@ -196,7 +196,7 @@ def init_entra(app: Flask) -> Callable[[], Identity]:
     audience_value = str(settings.get("ENTRA_AUDIENCE"))
     audiences = [a.strip() for a in audience_value.split(",") if a.strip()]
     validator = EntraValidator(
-        tenant=str(settings.get("ENTRA_TENANT_ID")).strip(),
+        tenant=str(settings.get("ENTRA_TENANT_ID")).strip().lower(),  # tokens carry GUIDs in lower case
         audience=audiences[0] if len(audiences) == 1 else audiences,
         keys=key_source(settings),
         admin_users=admin_users(settings.get("ADMIN_USERS")),

@@ -8,42 +8,17 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from tests.conftest import LOOPBACK
 
 HEADERS = {"X-Oasis-User": "fuzzer", "Content-Type": "application/json"}
 ENDPOINTS = ["/api/v1/check", "/api/v1/summarize", "/api/v1/proofread"]
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-
-
-@pytest.fixture(scope="module")
-def edge_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    from addin_server.app import create_app
-
-    db = Path(tmp_path_factory.mktemp("edge")) / "audit.db"
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{db}", "AUTH_MODE": "dev",
-                      "RATE_LIMIT": "100000 per minute", "ALLOWED_NETWORKS": "", "LLM_PROVIDER": "offline",
-                      "LLM_BASE_URL": None, "PROFILE": "oasis"})
-    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash must surface as the 500 it would be
-    yield app
-    app.extensions["oasis"].store.dispose()
-
-
-@pytest.fixture(scope="module")
-def edge(edge_app: Flask) -> FlaskClient:
-    c = edge_app.test_client()
-    c.environ_base.update(LOOPBACK)
-    return c
 
 
 def post_raw(client: FlaskClient, path: str, data: bytes | str) -> tuple[int, Any]:
