@@ -140,3 +140,14 @@ def test_redis_storage_shares_the_count_between_instances(make_app: Callable[...
 def test_bad_rate_limit_string_fails_loudly(make_app: Callable[..., Flask]) -> None:
     with pytest.raises(ConfigError, match="RATE_LIMIT"):
         make_app(RATE_LIMIT="lots")
+
+
+def test_unreachable_rate_limit_storage_falls_back_to_memory(make_app: Callable[..., Flask]) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = make_app(RATE_LIMIT="2 per minute", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}")
+    c = app.test_client()
+    c.environ_base.update(LOOPBACK)
+    codes = [_post(c, "tanaka")[0] for _ in range(4)]
+    assert codes == [200, 200, 429, 429]  # served, and still limited (in memory), never a 500
