@@ -171,6 +171,8 @@ def make_engine(url: str) -> Engine:
 
         return engine
     engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800)
+    if engine.dialect.name != "postgresql":
+        return engine
 
     @event.listens_for(engine, "connect")
     def _pg_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -187,7 +189,9 @@ def make_engine(url: str) -> Engine:
 def _retry_once(action: Callable[[], T]) -> T:
     """Run a write transaction; once more if the connection was lost (database restart, failover).
 
-    The transaction was rolled back with the connection, so running it again is safe.
+    A transaction cut off with its connection was rolled back, so running it again is safe. In
+    the rare case the commit itself got through before the loss, a ledger add finds its people
+    already counted (no double count) and an audit record is appended twice (nothing is lost).
     """
     try:
         return action()
