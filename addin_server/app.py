@@ -88,10 +88,12 @@ def _register_errors(app: Flask) -> None:
         return jsonify(exc.body()), exc.status, exc.headers
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    def _http_error(exc: HTTPException) -> tuple[Response, int, list[tuple[str, str]]]:
         status = exc.code or 500
         code, message = HTTP_MESSAGES.get(status, ("http_error", "リクエストを処理できませんでした。"))
-        return jsonify({"error": {"code": code, "message": message}}), status
+        # Keep werkzeug's own headers (Allow on 405, Retry-After, …), not its HTML content type.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return jsonify({"error": {"code": code, "message": message}}), status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

@@ -23,7 +23,7 @@ from addin_server.admin.schemas import (
     SeriesPageSchema,
     SeriesQuerySchema,
 )
-from addin_server.api.schemas import CellField, CheckRequestSchema, OperationRequestSchema
+from addin_server.api.schemas import CONTENT_PATTERN, CellField, CheckRequestSchema, OperationRequestSchema
 
 OPENAPI_VERSION = "3.1.0"
 NO_NUL = "^[^\\x00]*$"  # NUL cannot be stored or shown: answered 400
@@ -32,8 +32,11 @@ SSE_EVENT = {"type": "object", "required": ["event", "data"],
              "properties": {"event": {"enum": ["delta", "result", "error"]}, "data": {"type": "string"}}}
 # "text or cells must have content" cannot be said per field: it is one rule over the body.
 HAS_CONTENT = [
-    {"required": ["text"], "properties": {"text": {"type": "string", "pattern": "\\S"}}},
-    {"required": ["cells"], "properties": {"cells": {"type": "array", "minItems": 1}}},
+    {"required": ["text"], "properties": {"text": {"type": "string", "pattern": CONTENT_PATTERN}}},
+    # at least one row holding at least one non-blank cell
+    {"required": ["cells"], "properties": {"cells": {"type": "array", "contains": {
+        "type": "array", "contains": {"anyOf": [{"type": "string", "pattern": CONTENT_PATTERN},
+                                                 {"type": ["number", "boolean"]}]}}}}},
 ]
 
 

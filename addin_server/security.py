@@ -15,10 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import MethodNotAllowed
-
-from addin_server.errors import BadRequest
+from flask import Flask, Response, request
 
 OFFICE_JS_ORIGIN = "https://appsforoffice.microsoft.com"
 CSP = "; ".join([
@@ -45,22 +42,6 @@ def parse_origins(value: Any) -> frozenset[str]:
 
 def init_app(app: Flask) -> None:
     origins = parse_origins(app.extensions["oasis_settings"].get("CORS_ORIGINS"))
-
-    @app.errorhandler(MethodNotAllowed)
-    def _method_not_allowed(exc: MethodNotAllowed) -> tuple[Response, int, dict[str, str]]:
-        # The generic HTTP error handler drops werkzeug's headers; a 405 must say what is allowed.
-        body = {"error": {"code": "method_not_allowed", "message": "この方法（HTTP メソッド）では利用できません。"}}
-        return jsonify(body), 405, {"Allow": ", ".join(sorted(exc.valid_methods or []))}
-
-    @app.before_request
-    def _json_depth_guard() -> None:
-        # Python's json parser recurses: absurdly deep nesting raises RecursionError, which would
-        # be a 500. Parse once here (the result is cached for the view) and call it what it is.
-        if request.method in ("POST", "PUT", "PATCH") and request.path.startswith("/api/") and request.is_json:
-            try:
-                request.get_json(silent=True, cache=True)
-            except RecursionError:
-                raise BadRequest("JSON の入れ子が深すぎます。", code="invalid_json") from None
 
     @app.after_request
     def _headers(resp: Response) -> Response:

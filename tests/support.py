@@ -14,8 +14,8 @@ SHARED_DIR = Path(os.environ.get("OASIS_SHARED_DIR", REPO_ROOT.parent / "shared"
 def require(flag: str, available: bool, reason: str) -> None:
     """Skip when a resource is missing, unless CI's OASIS_REQUIRE_<flag>=1 demands it.
 
-    Flags: BROWSER, POSTGRES, LIBREOFFICE, SHARED. CI sets them all, so there a missing
-    browser, database, LibreOffice or ../shared folder fails the test instead of skipping it.
+    Flags: BROWSER, POSTGRES, LIBREOFFICE, SHARED, REDIS. CI sets them all, so there a missing
+    browser, database, LibreOffice, Redis or ../shared folder fails the test instead of skipping it.
     """
     if available:
         return

@@ -26,7 +26,11 @@ def service() -> AssistantService:
 
 
 def load_body(schema: Schema) -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # Python's json parser recurses: absurd nesting is malformed input, not a server error.
+        raise BadRequest("JSON の入れ子が深すぎます。", code="invalid_json") from None
     if body is None:
         if not request.is_json:
             raise BadRequest("Content-Type: application/json の JSON を送ってください。", code="invalid_json")
@@ -38,8 +42,6 @@ def load_body(schema: Schema) -> dict[str, Any]:
     except ValidationError as exc:
         raise BadRequest("入力内容に誤りがあります。", code="invalid_request",
                          details={"fields": exc.messages}) from exc
-    except RecursionError as exc:
-        raise BadRequest("JSON の入れ子が深すぎます。", code="invalid_json") from exc
 
 
 def _operation_body(operation: str) -> dict[str, Any]:

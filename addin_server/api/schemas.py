@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -13,6 +14,10 @@ MSG = {
     "invalid": "形式が正しくありません。",
     "unknown": "不明な項目です。",
 }
+# "Has content": a character outside ECMAScript's \s, so the OpenAPI document's pattern and this
+# check agree exactly (Python's str.isspace() differs on \x1c-\x1f, \x85 and \ufeff).
+CONTENT_PATTERN = "[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+_CONTENT = re.compile(CONTENT_PATTERN)
 MAX_ROWS = 200_000
 MAX_COLS = 1_000
 MAX_INSTRUCTION = 2_000
@@ -67,7 +72,9 @@ class OperationRequestSchema(Schema):
     @validates_schema
     def _content(self, data: dict[str, Any], **kwargs: Any) -> None:
         text, cells = data.get("text"), data.get("cells")
-        if not (text and text.strip()) and not cells:
+        has_cells = bool(cells) and any(
+            c is not None and (not isinstance(c, str) or _CONTENT.search(c)) for row in cells for c in row)
+        if not (text and _CONTENT.search(text)) and not has_cells:
             raise ValidationError("text か cells のどちらかに内容を入れてください。", "text")
         if cells and (len(cells) > MAX_ROWS or any(len(row) > MAX_COLS for row in cells)):
             raise ValidationError(f"cells は {MAX_ROWS:,} 行 × {MAX_COLS:,} 列までです。", "cells")

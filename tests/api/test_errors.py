@@ -40,6 +40,8 @@ def test_wrong_content_type(client):
 
 @pytest.mark.parametrize("body, field", [
     ({"host": "word"}, "text"),
+    ({"text": "", "cells": [[]], "host": "word"}, "text"),
+    ({"text": "  ", "cells": [[None, " "]], "host": "excel"}, "text"),
     ({"text": "本文", "host": "powerpoint"}, "host"),
     ({"text": "本文", "host": "word", "extra": 1}, "extra"),
     ({"text": 5, "host": "word"}, "text"),
@@ -100,7 +102,9 @@ def test_body_too_large_413(make_app):
 
 def test_unknown_route_and_method(client):
     assert_error(client.get("/api/v1/nothing"), 404, "not_found")
-    assert_error(client.get("/api/v1/summarize"), 405, "method_not_allowed")
+    resp = client.get("/api/v1/summarize")
+    assert_error(resp, 405, "method_not_allowed")
+    assert "POST" in resp.headers["Allow"]
 
 
 def test_unexpected_exception_is_500_without_trace(app, client, monkeypatch):
