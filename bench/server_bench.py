@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import socketserver
 import statistics
 import sys
 import tempfile
@@ -82,9 +81,6 @@ def main() -> None:
     ap.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     args = ap.parse_args()
 
-    # The test model writes headers and body separately; without TCP_NODELAY every answer would
-    # wait ~40 ms for a delayed ACK (Nagle), hiding the server's own overhead at 0 s.
-    socketserver.StreamRequestHandler.disable_nagle_algorithm = True
     model = FakeOpenAI().start()
     direct = openai.OpenAI(base_url=model.base_url, api_key="bench", max_retries=0, timeout=30)
     # The same prompt the gateway sends, so both sides move the same bytes.

@@ -27,7 +27,7 @@ import itertools
 import json
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -82,7 +82,7 @@ def _declared_start(store: AuditStore) -> str:
     query = (audit_records.select().where(audit_records.c.outcome == PURGE_OUTCOME,
                                           audit_records.c.operation == PURGE_OPERATION)
              .order_by(audit_records.c.seq.desc()).limit(1))
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
         return GENESIS_HASH
@@ -90,19 +90,6 @@ def _declared_start(store: AuditStore) -> str:
         return str(json.loads(row._mapping["request_text"])["chain_start"])
     except (ValueError, KeyError, TypeError):
         return GENESIS_HASH  # a broken purge statement: verification then fails at the first record
-
-
-def _records_after(store: AuditStore, seq: int, batch: int = 1000) -> Iterator[dict[str, Any]]:
-    """Records with a higher `seq`, in order, streamed in batches."""
-    while True:
-        query = (audit_records.select().where(audit_records.c.seq > seq)
-                 .order_by(audit_records.c.seq).limit(batch))
-        with store.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
-        if not rows:
-            return
-        yield from rows
-        seq = rows[-1]["seq"]
 
 
 def verify(store: AuditStore, anchor: str | None = None) -> VerifyReport:
@@ -134,9 +121,9 @@ def verify(store: AuditStore, anchor: str | None = None) -> VerifyReport:
             row = following
         return None
 
-    problem = walk(_records_after(store, 0))
+    problem = walk(store.iter_records())
     while problem is None:
-        with store.engine.connect() as conn:
+        with store.reader.connect() as conn:
             head = _chain_head(conn)
         report.head = head
         if head == state["expected"]:
@@ -145,7 +132,7 @@ def verify(store: AuditStore, anchor: str | None = None) -> VerifyReport:
             problem = Problem("inserted", None, None,
                               f"チェーンの先頭（{seen[head]} 件目）より後に記録が追加されています")
             break
-        more = _records_after(store, state["last_seq"])
+        more = store.iter_records(after_seq=state["last_seq"])
         first = next(more, None)
         if first is None:
             problem = Problem("deleted", None, None, "最後の記録が削除されています（チェーンの先頭が見つかりません）")
@@ -191,10 +178,7 @@ def purge(store: AuditStore, before: str, *, actor: str, profile: str, dry_run: 
     """
     c = audit_records.c
     with store.engine.begin() as conn:
-        head_query = sa.select(schema_meta.c.value).where(schema_meta.c.key == "chain_head")
-        if store.dialect == "postgresql":
-            head_query = head_query.with_for_update()  # writers wait; SQLite is locked by BEGIN IMMEDIATE
-        head = conn.execute(head_query).scalar_one()
+        head = store.lock_chain_head(conn)  # writers wait until the purge commits
         first_kept = conn.execute(sa.select(sa.func.min(c.seq)).where(c.created_at >= before)).scalar()
         cut = sa.true() if first_kept is None else c.seq < first_kept
         removed = int(conn.execute(sa.select(sa.func.count()).select_from(audit_records).where(cut)).scalar_one())
@@ -212,11 +196,7 @@ def purge(store: AuditStore, before: str, *, actor: str, profile: str, dry_run: 
             request_text=json.dumps({"purged_before": before, "removed": removed, "chain_start": chain_start},
                                     ensure_ascii=False, sort_keys=True),
         )
-        row = asdict(rec)
-        row["prev_hash"] = head
-        row["record_hash"] = record_hash(head, row)
-        conn.execute(audit_records.insert().values(**row))
-        conn.execute(schema_meta.update().where(schema_meta.c.key == "chain_head").values(value=row["record_hash"]))
+        store.append(conn, rec)
     return PurgeResult(removed=removed, before=before, chain_start=chain_start, purge_request_id=rec.request_id)
 
 

@@ -261,35 +261,42 @@ class AuditStore:
     # -- audit records ----------------------------------------------------------------------
     def record(self, rec: AuditRecord) -> str:
         """Append one record to the chain, durably; raises AuditUnavailable if it cannot."""
-        row = {k: storable(v) for k, v in asdict(rec).items()}  # hashed as stored
 
-        def append() -> str:
-            # The chain head is locked first and held to commit: whichever instance gets it
-            # appends next, so seq order, prev_hash order and commit order are one order.
+        def write() -> str:
             with self.engine.begin() as conn:
-                head = self._lock_chain_head(conn)
-                row["prev_hash"] = head
-                row["record_hash"] = record_hash(head, row)
-                conn.execute(audit_records.insert().values(**row))
-                conn.execute(schema_meta.update().where(schema_meta.c.key == "chain_head")
-                             .values(value=row["record_hash"]))
-            return row["record_hash"]
+                return self.append(conn, rec)
 
         try:
-            return _retry_once(append)
+            return _retry_once(write)
         except Exception as exc:
             log.exception("audit record %s could not be written", rec.request_id)
             raise AuditUnavailable() from exc
 
-    def _lock_chain_head(self, conn: Connection) -> str:
+    def append(self, conn: Connection, rec: AuditRecord) -> str:
+        """Append one record inside the caller's write transaction; returns its hash.
+
+        The chain head is locked first and held to commit: whichever instance gets it appends
+        next, so seq order, prev_hash order and commit order are one order.
+        """
+        row = {k: storable(v) for k, v in asdict(rec).items()}  # hashed as stored
+        head = self.lock_chain_head(conn)
+        row["prev_hash"] = head
+        row["record_hash"] = record_hash(head, row)
+        conn.execute(audit_records.insert().values(**row))
+        conn.execute(schema_meta.update().where(schema_meta.c.key == "chain_head")
+                     .values(value=row["record_hash"]))
+        return row["record_hash"]
+
+    def lock_chain_head(self, conn: Connection) -> str:
+        """The chain head's hash, locked until the transaction ends (SQLite: BEGIN IMMEDIATE)."""
         query = sa.select(schema_meta.c.value).where(schema_meta.c.key == "chain_head")
         if self.dialect == "postgresql":
             query = query.with_for_update()
         return conn.execute(query).scalar_one()
 
-    def iter_records(self, batch: int = 1000, **filters: Any) -> Iterator[dict[str, Any]]:
-        """All records in chain order (optionally filtered), streamed in batches."""
-        last = 0
+    def iter_records(self, batch: int = 1000, after_seq: int = 0, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Records in chain order after `after_seq` (optionally filtered), streamed in batches."""
+        last = after_seq
         while True:
             query = audit_records.select().where(audit_records.c.seq > last)
             query = _apply_filters(query, **filters).order_by(audit_records.c.seq).limit(batch)
