@@ -9,10 +9,11 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from addin_server.policy.detectors.japanese import word_spans
 
 DEFAULT_REASON = "表記・表現の修正"
 # A hunk boundary: merge diff opcodes closer than this so edits read as words, not letters.
@@ -101,24 +102,12 @@ def _widen(a: str, b: str, i1: int, i2: int, j1: int, j2: int) -> tuple[int, int
     return i1, i2, j1, j2
 
 
-_local = threading.local()
-
-
 def _word_boundaries(text: str) -> list[int]:
-    """Offsets where Japanese words begin or end (SudachiPy, one tokenizer per thread)."""
-    tokenizer = getattr(_local, "tokenizer", None)
-    if tokenizer is None:
-        from sudachipy import Dictionary, SplitMode
-
-        tokenizer = _local.tokenizer = Dictionary().tokenizer(mode=SplitMode.C)
+    """Offsets where Japanese words begin or end (MeCab with unidic-lite, one tagger per thread)."""
     bounds = {0, len(text)}
-    # Sudachi limits input size; tokenize line by line, which also keeps boundaries at newlines.
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        for m in tokenizer.tokenize(line[:10000]):
-            bounds.add(pos + m.begin())
-            bounds.add(pos + m.end())
-        pos += len(line)
+    for start, end in word_spans(text):
+        bounds.add(start)
+        bounds.add(end)
     return sorted(bounds)
 
 

@@ -1,21 +1,26 @@
-"""SudachiPy (with sudachidict-core) for 人名 and other proper nouns.
+"""fugashi (MeCab) with unidic-lite for 人名 and other proper nouns, and for word boundaries.
 
-The dictionary is loaded once per process (lazily, ~0.1 s); SudachiPy tokenizers are not
-thread-safe, so each thread gets its own from a `threading.local`. Text is analysed sentence by
-sentence (much faster than one long lattice), chunks without kanji or katakana are skipped (no
-name or proper noun can be there), and repeated chunks are analysed once per call.
+MeCab taggers are not thread-safe, so each thread gets its own (creating one costs about a
+millisecond: the dictionary is memory-mapped and shared). Text is analysed sentence by sentence,
+chunks without kanji or katakana are skipped (no name or proper noun can be there), and repeated
+chunks are analysed once per call.
 
-Only the morphemes the detectors use are returned (proper nouns, honorific suffixes, and an
-unknown word or katakana noun right before an honorific); callers tell adjacency from offsets.
+Speed: the tagger prints, per morpheme, only its surface, left-context id, start byte and
+unknown-word flag (`%m\t%phl\t%ps\t%s`). The part of speech comes from the context id through the
+dictionary's `left-id.def` (read once), because asking MeCab for the feature fields (`%f[n]`)
+doubles the analysis time, and reading `node.feature` from Python costs more than the analysis
+itself. A regular expression then picks the few morphemes the detectors use (proper nouns,
+honorific suffixes, and an unknown word or katakana noun right before an honorific), so Python
+does no work per ordinary morpheme. fugashi holds the GIL while it analyses, so unlike SudachiPy
+nothing is gained by splitting a long text over threads; it is analysed on the calling thread.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, NamedTuple
 
 _lock = threading.Lock()
@@ -25,9 +30,20 @@ _local = threading.local()
 _CHUNK = re.compile(r"[^。！？!?\n]*(?:[。！？!?\n]+|$)")
 _HAS_CANDIDATE = re.compile(r"[一-鿿々〆ヶァ-ヺー]")
 _KATAKANA = re.compile(r"[ァ-ヺー・]{2,}")
+_SPACE = re.compile(r"\s")
 _MAX_CHUNK = 2000
-PARALLEL_CHARS = 4000  # texts at least this long are analysed on two threads
 HONORIFICS = frozenset({"様", "さま", "さん", "氏", "殿", "君", "くん", "ちゃん"})
+# unidic splits 東京都千代田区 into 東京/都/千代田/区; these suffixes join a place name back into
+# one proper noun, as the facts and imitation checks expect (SudachiPy's long units did this).
+_PLACE_SUFFIXES = frozenset("都道府県市区町村郡")
+_PLACE = ("名詞", "固有名詞", "地名", "一般")
+# One line per morpheme: left-context id, start byte offset, 1 for an unknown word, surface.
+_NODE_FORMAT = r"%phl\t%ps\t%s\t%m\n"
+_SPAN = re.compile(r"\n\d+\t(\d+)\t\d\t([^\n]+)")
+_HONORIFIC = re.compile("|".join(sorted(HONORIFICS, key=len, reverse=True)))
+ANALYSER = "fugashi + unidic-lite"
+
+_Found = tuple[int, int, str, tuple[str, ...], bool]
 
 
 class Token(NamedTuple):
@@ -39,106 +55,172 @@ class Token(NamedTuple):
 
 
 def _load() -> dict[str, Any]:
-    if "dictionary" not in _state:
+    if "pos" not in _state:
         with _lock:
-            if "dictionary" not in _state:
-                from sudachipy import dictionary
+            if "pos" not in _state:
+                import unidic_lite
 
-                d = dictionary.Dictionary()
-                proper: set[int] = set()
-                suffix: set[int] = set()
-                common: set[int] = set()
-                pos_id = 0
-                while (pos := d.pos_of(pos_id)) is not None:
-                    if pos[0] == "名詞" and pos[1] == "固有名詞":
-                        proper.add(pos_id)
-                    elif pos[0] == "接尾辞":
-                        suffix.add(pos_id)
-                    elif pos[0] == "名詞":
-                        common.add(pos_id)
-                    pos_id += 1
-                _state.update(proper=frozenset(proper), suffix=frozenset(suffix), common=frozenset(common))
-                _state["dictionary"] = d
+                dicdir = Path(unidic_lite.DICDIR)
+                # Context id -> (pos1, pos2, pos3, pos4); ids stay strings, as MeCab prints them.
+                pos: dict[str, tuple[str, ...]] = {}
+                with open(dicdir / "left-id.def", encoding="utf-8") as f:
+                    for line in f:
+                        cid, _, feature = line.rstrip("\n").partition(" ")
+                        pos[cid] = tuple(feature.split(",")[:4])
+                proper = sorted((c for c, p in pos.items() if p[:2] == ("名詞", "固有名詞")), key=len, reverse=True)
+                if not proper:
+                    raise RuntimeError(f"no proper-noun context ids in {dicdir / 'left-id.def'}")
+                _state["suffix"] = frozenset(c for c, p in pos.items() if p[0] == "接尾辞")
+                _state["common"] = frozenset(c for c, p in pos.items() if p[0] == "名詞" and p[1] != "固有名詞")
+                _state["place"] = frozenset(c for c, p in pos.items() if p[:2] == ("名詞", "固有名詞")
+                                            and p[2] in ("地名", "一般"))
+                # A proper-noun line: id, start byte, unknown flag, surface. The ids' common
+                # prefix is written out so that the regex engine can skip to it quickly instead of
+                # trying the pattern at every line.
+                prefix = proper[0]
+                for c in proper:
+                    while not c.startswith(prefix):
+                        prefix = prefix[:-1]
+                rest = "|".join(re.escape(c[len(prefix) :]) for c in proper)
+                _state["proper_line"] = re.compile(rf"\n({re.escape(prefix)}(?:{rest}))\t(\d+)\t(\d)\t([^\n]*)")
+                places = "|".join(sorted((c for c in _state["place"]), key=len, reverse=True))
+                suffix_line = r"\n\d+\t\d+\t\d\t[" + "".join(sorted(_PLACE_SUFFIXES)) + "](?=\n|$)"
+                # After a place name: a suffix, then any number of (place name, suffix) pairs.
+                _state["place_tail"] = re.compile(rf"{suffix_line}(?:\n(?:{places})\t\d+\t\d\t[^\t\n]+{suffix_line})*")
+                _state["args"] = f'-r /dev/null -d "{dicdir}" -O "" -F "{_NODE_FORMAT}" -U "{_NODE_FORMAT}" -E "" -B ""'
+                _state["pos"] = pos
     return _state
 
 
-def _tokenizer() -> Any:
-    tok = getattr(_local, "tokenizer", None)
-    if tok is None:
-        tok = _load()["dictionary"].tokenizer()
-        _local.tokenizer = tok
-    return tok
+def _tagger() -> Any:
+    tagger = getattr(_local, "tagger", None)
+    if tagger is None:
+        import fugashi
+
+        tagger = _local.tagger = fugashi.GenericTagger(_load()["args"])
+    return tagger
+
+
+def _parse(chunk: str) -> str:
+    """One line per morpheme, each preceded by a newline."""
+    return "\n" + _tagger().parse(chunk)
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:
     for m in _CHUNK.finditer(text):
         s = m.group()
-        if not s:
+        if len(s) <= _MAX_CHUNK:
+            if s:
+                yield m.start(), s
             continue
         for i in range(0, len(s), _MAX_CHUNK):
             yield m.start() + i, s[i : i + _MAX_CHUNK]
 
 
-def _analyse(chunk: str) -> list[Token]:
+def _line_at(out: str, b: int) -> int:
+    """Output offset of the line of the morpheme that starts at byte `b`, or -1 if none does."""
+    key = f"\t{b}\t"
+    at = out.find(key)
+    while at >= 0:
+        start = out.rfind("\n", 0, at) + 1
+        if out[start:at].isdigit():  # the start-byte field (right after the id), not another one
+            return start
+        at = out.find(key, at + 1)
+    return -1
+
+
+def _line(out: str, start: int) -> list[str]:
+    """The fields (id, start byte, unknown flag, surface) of the line at `start`."""
+    end = out.find("\n", start)
+    return out[start : end if end >= 0 else len(out)].split("\t")
+
+
+def _analyse(chunk: str) -> list[_Found]:
+    """(start, end, surface, pos, unknown) of the morphemes `tokens` keeps, in `chunk`."""
     st = _load()
-    proper, suffix, common = st["proper"], st["suffix"], st["common"]
-    out: list[Token] = []
-    prev: Any = None
-    prev_kept = False
-    for m in _tokenizer().tokenize(chunk):
-        pid = m.part_of_speech_id()
-        keep = pid in proper
-        if not keep and pid in suffix and m.surface() in HONORIFICS:
-            # A common noun right before an honorific is kept only when it is an unknown word
-            # or katakana (タナカ様); checking it here avoids a call per common noun.
-            if prev is not None and not prev_kept and prev.part_of_speech_id() in common and (
-                prev.is_oov() or _KATAKANA.fullmatch(prev.surface())
-            ):
-                out.append(_token(prev))
-            keep = True
-        if keep:
-            out.append(_token(m))
-        prev, prev_kept = m, keep
-    return out
+    pos, place = st["pos"], st["place"]
+    out = _parse(chunk)
+    data = chunk.encode()
+    found: list[_Found] = []
+    skip_to = -1
+    for m in st["proper_line"].finditer(out):
+        if m.start() < skip_to:
+            continue  # already joined into the place name before it
+        cid, b, unknown, surface = m.groups()
+        # MeCab reports UTF-8 byte offsets; sentences are short, so decoding the prefix is cheap.
+        start = len(data[: int(b)].decode())
+        end = start + len(surface)
+        if cid in place:
+            skip_to, end = _place_end(out, m.end(), chunk, data, start, end, st)
+            if skip_to > m.end():
+                found.append((start, end, chunk[start:end], _PLACE, unknown == "1"))
+                continue
+        found.append((start, end, surface, pos[cid], unknown == "1"))
+    n_proper = len(found)
+    for h in _HONORIFIC.finditer(chunk):
+        at = _line_at(out, len(chunk[: h.start()].encode()))
+        if at < 0:
+            continue  # inside a longer word (皆様, 氏名)
+        cid, b, unknown, surface = _line(out, at)
+        if surface != h.group() or cid not in st["suffix"]:
+            continue
+        # A common noun right before an honorific is kept only when it is an unknown word or
+        # katakana (タナカ様); a proper noun before it was kept already.
+        if at > 1:
+            p_id, p_b, p_unknown, p_surface = _line(out, out.rfind("\n", 0, at - 1) + 1)
+            if p_id in st["common"] and (p_unknown == "1" or _KATAKANA.fullmatch(p_surface)):
+                p_start = len(data[: int(p_b)].decode())
+                found.append((p_start, p_start + len(p_surface), p_surface, pos[p_id], p_unknown == "1"))
+        found.append((h.start(), h.end(), surface, pos[cid], unknown == "1"))
+    if len(found) > n_proper:
+        found.sort()
+    return found
 
 
-def _token(m: Any) -> Token:
-    return Token(m.begin(), m.end(), m.surface(), tuple(m.part_of_speech()), m.is_oov())
+def _place_end(out: str, at: int, chunk: str, data: bytes, start: int, end: int,
+               st: dict[str, Any]) -> tuple[int, int]:
+    """Join a place name to the suffixes and place names right after it (東京/都/千代田/区).
 
-
-def _analyse_all(chunks: list[str]) -> dict[str, list[Token]]:
-    out: dict[str, list[Token]] = {}
-    for c in chunks:
-        if c not in out:
-            out[c] = _analyse(c)
-    return out
-
-
-def _executor() -> ThreadPoolExecutor:
-    # Keyed by process id: a pool created before a fork (gunicorn --preload) has no thread in
-    # the child and would never run anything.
-    pid = os.getpid()
-    if _state.get("executor_pid") != pid:
-        with _lock:
-            if _state.get("executor_pid") != pid:
-                _state["executor"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oasis-sudachi")
-                _state["executor_pid"] = pid
-    return _state["executor"]
+    `at` is the output offset where the place name's line ends, `start`/`end` its characters.
+    Returns the output offset where the joined name's last line ends (`at` when nothing joins)
+    and its end character."""
+    tail = st["place_tail"].match(out, at)
+    if tail is None:
+        return at, end
+    last = _line(out, out.rfind("\n", 0, tail.end()) + 1)
+    joined_end = len(data[: int(last[1])].decode()) + len(last[3])
+    # MeCab skips spaces: 東京都 千代田区 is two names. Join only up to the first space.
+    gap = _SPACE.search(chunk, start, joined_end)
+    if gap is None:
+        return tail.end(), joined_end
+    lines = out[at : tail.end()].split("\n")[1:]
+    joined_at = at
+    for i in range(0, len(lines), 2):
+        _, b, _, surface = lines[i].split("\t")
+        if len(data[: int(b)].decode()) >= gap.start():
+            break
+        joined_at += 1 + len(lines[i]) + (1 + len(lines[i - 1]) if i else 0)
+        end = len(data[: int(b)].decode()) + len(surface)
+    return joined_at, end
 
 
 def tokens(text: str) -> Iterator[Token]:
     """Proper nouns and honorifics (with the unknown word before one) of `text`, offsets into it."""
-    chunks = [(base, c) for base, c in _chunks(text) if _HAS_CANDIDATE.search(c)]
-    unique = list(dict.fromkeys(c for _, c in chunks))
-    if len(text) >= PARALLEL_CHARS and len(unique) > 1:
-        # The tokenizer releases the GIL: a long text is analysed in two halves on two threads
-        # (each with its own tokenizer), which nearly halves the wait on an idle 2-core machine.
-        half = len(unique) // 2
-        future = _executor().submit(_analyse_all, unique[half:])
-        analysed = _analyse_all(unique[:half])
-        analysed.update(future.result())
-    else:
-        analysed = _analyse_all(unique)
+    has_candidate = _HAS_CANDIDATE.search
+    chunks = [(base, c) for base, c in _chunks(text) if has_candidate(c)]
+    analysed: dict[str, list[tuple[int, int, str, tuple[str, ...], bool]]] = {}
+    for _, c in chunks:
+        if c not in analysed:
+            analysed[c] = _analyse(c)
     for base, chunk in chunks:
-        for t in analysed[chunk]:
-            yield t._replace(start=base + t.start, end=base + t.end)
+        for start, end, surface, pos, oov in analysed[chunk]:
+            yield Token(base + start, base + end, surface, pos, oov)
+
+
+def word_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every word (morpheme) of `text`; whitespace between words is not one."""
+    for base, chunk in _chunks(text):
+        data = chunk.encode()
+        for m in _SPAN.finditer(_parse(chunk)):
+            start = base + len(data[: int(m.group(1))].decode())
+            yield start, start + len(m.group(2))

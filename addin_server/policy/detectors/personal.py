@@ -1,6 +1,6 @@
 """Personal information and the people it belongs to (rules oasis-2 and rag-2).
 
-Text: people are distinct names (SudachiPy 人名 tags; a proper noun or unknown word followed by
+Text: people are distinct names (MeCab/unidic-lite 人名 tags; a proper noun or unknown word followed by
 an honorific such as 様/さん/氏/殿) and identifiers (Individual Number, e-mail, phone, address,
 birth date) not tied to a name. An identifier in the same sentence or line as a name is taken to belong to that
 person and does not count again.
