@@ -74,15 +74,19 @@ def _load() -> dict[str, Any]:
                 _state["common"] = frozenset(c for c, p in pos.items() if p[0] == "名詞" and p[1] != "固有名詞")
                 _state["place"] = frozenset(c for c, p in pos.items() if p[:2] == ("名詞", "固有名詞")
                                             and p[2] in ("地名", "一般"))
-                # A proper-noun line: id, start byte, unknown flag, surface. The ids' common
-                # prefix is written out so that the regex engine can skip to it quickly instead of
-                # trying the pattern at every line.
+                # A proper-noun line: id, start byte, unknown flag, surface; then, when the next
+                # line is an honorific, its id, start byte, unknown flag and surface (山田|様: most
+                # honorifics follow a name, and this spares looking them up one by one). The ids'
+                # common prefix is written out so that the regex engine can skip to it quickly
+                # instead of trying the pattern at every line.
                 prefix = proper[0]
                 for c in proper:
                     while not c.startswith(prefix):
                         prefix = prefix[:-1]
                 rest = "|".join(re.escape(c[len(prefix) :]) for c in proper)
-                _state["proper_line"] = re.compile(rf"\n({re.escape(prefix)}(?:{rest}))\t(\d+)\t(\d)\t([^\n]*)")
+                _state["proper_line"] = re.compile(
+                    rf"\n({re.escape(prefix)}(?:{rest}))\t(\d+)\t(\d)\t([^\n]*)"
+                    rf"(?:\n(\d+)\t(\d+)\t(\d)\t({_HONORIFIC.pattern})(?=\n|$))?")
                 places = "|".join(sorted((c for c in _state["place"]), key=len, reverse=True))
                 suffix_line = r"\n\d+\t\d+\t\d\t[" + "".join(sorted(_PLACE_SUFFIXES)) + "](?=\n|$)"
                 # After a place name: a suffix, then any number of (place name, suffix) pairs.
@@ -142,14 +146,22 @@ def _analyse(chunk: str) -> list[_Found]:
     out = _parse(chunk)
     data = chunk.encode()
     found: list[_Found] = []
+    seen_honorifics: set[int] = set()
     skip_to = -1
     for m in st["proper_line"].finditer(out):
         if m.start() < skip_to:
             continue  # already joined into the place name before it
-        cid, b, unknown, surface = m.groups()
+        cid, b, unknown, surface, h_id, h_b, h_unknown, h_surface = m.groups()
         # MeCab reports UTF-8 byte offsets; sentences are short, so decoding the prefix is cheap.
         start = len(data[: int(b)].decode())
         end = start + len(surface)
+        if h_id is not None:
+            found.append((start, end, surface, pos[cid], unknown == "1"))
+            h_start = len(data[: int(h_b)].decode())
+            seen_honorifics.add(h_start)
+            if h_id in st["suffix"]:
+                found.append((h_start, h_start + len(h_surface), h_surface, pos[h_id], h_unknown == "1"))
+            continue
         if cid in place:
             skip_to, end = _place_end(out, m.end(), chunk, data, start, end, st)
             if skip_to > m.end():
@@ -158,6 +170,8 @@ def _analyse(chunk: str) -> list[_Found]:
         found.append((start, end, surface, pos[cid], unknown == "1"))
     n_proper = len(found)
     for h in _HONORIFIC.finditer(chunk):
+        if h.start() in seen_honorifics:
+            continue
         at = _line_at(out, len(chunk[: h.start()].encode()))
         if at < 0:
             continue  # inside a longer word (皆様, 氏名)
