@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _FULL_DIGITS = "０１２３４５６７８９"
 _DASHES = "－‐‑‒–—―−﹣"
@@ -37,9 +38,18 @@ _FOLDABLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _FOLD) + "]+")
 
 def fold(text: str) -> str:
     """Full-width digits/letters, dashes and spaces to ASCII; same length as the input."""
+    if len(text) >= 1000:
+        return _fold_long(text)  # the people counter and the Individual Number rule fold the same text
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     # Translating only the runs that need it is several times faster than str.translate over
     # a whole Japanese text, where most characters map to themselves.
     return _FOLDABLE.sub(lambda m: m.group().translate(_FOLD), text)
+
+
+_fold_long = lru_cache(maxsize=4)(_fold)
 
 
 _KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,

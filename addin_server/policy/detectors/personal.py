@@ -242,22 +242,28 @@ def scan_text(text: str, scan: PersonScan, *, row: int | None = None,
         base = cell_starts[col]
         return PersonalItem(kind, key, start - base, end - base, row, col)
 
-    # A surname alone ("山田様") is the same person as a full name starting with it.
+    # A surname alone ("山田様") is the same person as a full name starting with it. Names repeat,
+    # so each distinct one is normalized once.
+    keys = {n: compare_key(n) for _, _, n in names}
     longer: dict[str, str] = {}
-    for _, _, n in names:
-        k = compare_key(n)
+    for k in keys.values():
         for i in range(1, len(k)):
             longer.setdefault(k[:i], k)
     named_segments: set[int] = set()
+    items, kinds = scan.items, scan.kinds
     for start, end, name in names:
-        key = compare_key(name)
+        key = keys[name]
         key = longer.get(key, key)
         scan.add("name:" + key)
-        scan.note(item("name", key, start, end))
+        kinds["name"] += 1
+        if len(items) < MAX_ITEMS:  # only the first spans are kept (PersonScan.note)
+            items.append(item("name", key, start, end))
         named_segments.add(seg(start))
     unnamed: dict[int, dict[str, list[str]]] = {}
     for kind, start, end, key in idents:
-        scan.note(item(kind, key, start, end))
+        kinds[kind] += 1
+        if len(items) < MAX_ITEMS:
+            items.append(item(kind, key, start, end))
         s = seg(start)
         if s not in named_segments:
             keys = unnamed.setdefault(s, {}).setdefault(kind, [])
