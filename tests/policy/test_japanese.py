@@ -5,6 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
+import pytest
+
 from addin_server.policy.detectors import japanese
 
 LONG = "".join(
@@ -55,3 +57,20 @@ def test_word_spans_cover_the_words_and_skip_spaces() -> None:
     assert "".join(words) == text.replace(" ", "").replace("\n", "")
     assert "資料" in words and "下さい" in words
     assert all(a < b for a, b in spans) and all(x[1] <= y[0] for x, y in pairwise(spans))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("東京都千代田区で", ["東京都千代田区"]),
+        ("東京都 千代田区で", ["東京都", "千代田区"]),  # a space: two names
+        ("大阪市北区の山田太郎様", ["大阪市北区", "山田", "太郎", "様"]),
+        ("京都府京都市", ["京都府京都市"]),
+        ("山田 様と田中さん", ["山田", "様", "田中", "さん"]),
+        ("氏名と様式", []),  # 氏 and 様 inside longer words are no honorifics
+    ],
+)
+def test_place_names_and_honorifics(text: str, expected: list[str]) -> None:
+    toks = list(japanese.tokens(text))
+    assert [t.surface for t in toks] == expected
+    assert [text[t.start : t.end] for t in toks] == expected
