@@ -116,6 +116,16 @@ class Pane:
         for box in self.page.query_selector_all(".review"):
             box.check()
 
+    def run_and_insert(self) -> str:
+        """Run, review, insert; returns the request id once the pane reports success."""
+        self.run()
+        self.wait_result()
+        request_id = self.page.inner_text("#request-id")
+        self.tick_checklist()
+        self.page.click("#insert")
+        self.wait_status("ok")
+        return request_id
+
     def status(self) -> str:
         return self.page.inner_text("#status")
 

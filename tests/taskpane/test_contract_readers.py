@@ -47,12 +47,7 @@ def test_word_provenance_reads_back(open_pane) -> None:
     ids = []
     for op in ("summarize", "proofread"):
         pane.select_operation(op)
-        pane.run()
-        pane.wait_result()
-        ids.append(pane.page.inner_text("#request-id"))
-        pane.tick_checklist()
-        pane.page.click("#insert")
-        pane.wait_status("ok")
+        ids.append(pane.run_and_insert())
     snap = pane.snapshot()
     insertions = read_provenance(Package.from_bytes(_docx_with_parts(snap["word"]["parts"])))
     assert [i.id for i in insertions] == ids
@@ -66,12 +61,7 @@ def test_word_provenance_reads_back(open_pane) -> None:
 def test_excel_provenance_reads_back_as_unmodified(open_pane) -> None:
     pane = open_pane(excel(PROOF, "A1:A4", sheet="Sheet 1"))
     pane.select_operation("proofread")
-    pane.run()
-    pane.wait_result()
-    request_id = pane.page.inner_text("#request-id")
-    pane.tick_checklist()
-    pane.page.click("#insert")
-    pane.wait_status("ok")
+    request_id = pane.run_and_insert()
     found, values = xlsx_tools.read_provenance(_xlsx_from(pane.snapshot()))
     assert found and {ci.ins.id for ci in found} == {request_id}
     assert {ci.sheet for ci in found} == {"Sheet 1"}

@@ -145,12 +145,7 @@ def test_second_insertion_appends_to_the_same_provenance_part(open_pane) -> None
     pane = open_pane(word(SOURCE, 2))
     ids = []
     for _ in range(2):
-        pane.run()
-        pane.wait_result()
-        ids.append(pane.page.inner_text("#request-id"))
-        pane.tick_checklist()
-        pane.page.click("#insert")
-        pane.wait_status("ok")
+        ids.append(pane.run_and_insert())
     snap = pane.snapshot()
     assert [i.get("id") for i in provenance(snap)] == ids
     assert len(set(ids)) == 2
