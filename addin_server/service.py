@@ -17,7 +17,7 @@ from typing import Any
 
 from addin_server.audit import AuditRecord, AuditStore
 from addin_server.config import Settings
-from addin_server.errors import ApiError, AuditUnavailable
+from addin_server.errors import ApiError, AuditUnavailable, ModelError
 from addin_server.llm import Edit, Gateway, ModelAnswer, apply_edits
 from addin_server.policy import Finding, PersonsSummary, PolicyEngine, PolicyRequest
 
@@ -146,7 +146,8 @@ class AssistantService:
                     answer = item
                 else:
                     yield "delta", {"text": item}
-            assert answer is not None
+            if answer is None:  # a gateway stream always ends with its answer; never trust that blindly
+                raise ModelError()
             recorded = True
             final = self._finish(ident, req, result, answer, started)
             yield "result", final.to_response()
@@ -200,8 +201,8 @@ class AssistantService:
                 corrected[r][c] = apply_edits(value, local)
                 cell_edits.extend({"row": r, "col": c, **e.to_dict()} for e in local)
             offset = end + 1
-        answer.cells = corrected  # type: ignore[attr-defined]
-        answer.cell_edits = cell_edits  # type: ignore[attr-defined]
+        answer.cells = corrected
+        answer.cell_edits = cell_edits
         answer.text = "\n".join("\t".join("" if v is None else str(v) for v in row) for row in corrected)
         answer.edits = []
         return answer
@@ -211,8 +212,8 @@ class AssistantService:
         result.text = answer.text
         result.edits = answer.edits
         result.model = answer.model
-        result.cells = getattr(answer, "cells", None)
-        result.cell_edits = getattr(answer, "cell_edits", [])
+        result.cells = answer.cells
+        result.cell_edits = answer.cell_edits
         result.findings.extend(self.engine.check_output(req, answer.text))
         self._record(ident, req, result, outcome="allowed", started=started, answer=answer)
         return result

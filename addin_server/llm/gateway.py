@@ -33,6 +33,8 @@ class ModelAnswer:
     edits: list[Edit] = field(default_factory=list)
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    cells: list[list[Any]] | None = None  # proofread of a cell range: corrected value per changed cell
+    cell_edits: list[dict[str, Any]] = field(default_factory=list)  # edits with their row and col
 
 
 @contextmanager
