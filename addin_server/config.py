@@ -135,8 +135,11 @@ def parse_endpoints(value: str | list[str] | None) -> tuple[ApprovedEndpoint, ..
     return tuple(endpoints)
 
 
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
+def is_loopback(host: str | None) -> bool:
+    """A loopback address or `localhost`; an empty host binds every interface, so it is not."""
+    if not host:
+        return False
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback

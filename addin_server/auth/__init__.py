@@ -6,26 +6,18 @@ through a proxy. `entra` mode: a Microsoft Entra ID bearer token (see `entra.py`
 
 from __future__ import annotations
 
-import ipaddress
-
 from flask import Flask, current_app, g, request
 
+from addin_server.config import is_loopback
 from addin_server.errors import Unauthorized
 from addin_server.service import Identity
 
 DEV_HEADER = "X-Oasis-User"
 
 
-def _is_loopback(addr: str | None) -> bool:
-    try:
-        return addr is not None and ipaddress.ip_address(addr).is_loopback
-    except ValueError:
-        return False
-
-
 def dev_identity() -> Identity:
     addr = request.remote_addr
-    if not _is_loopback(addr) or request.headers.get("X-Forwarded-For"):
+    if not is_loopback(addr) or request.headers.get("X-Forwarded-For"):
         raise Unauthorized("開発モードのサーバーには、このパソコン以外からは接続できません。")
     user = (request.headers.get(DEV_HEADER) or "").strip()
     if not user or len(user) > 128:
