@@ -9,7 +9,7 @@ import docx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docx_tools import revisions
+from docx_tools import disclosure, revisions
 from docx_tools.oxml import qn
 from docx_tools.package import Package
 
@@ -109,4 +109,4 @@ def test_any_text_of_the_accepted_body_is_never_missing(
         return
     provenance.add_provenance(pkg, [provenance.make_insertion("N", "summarize", "m", needle)])
     found = tagger.classify_docx(Package.from_bytes(pkg.to_bytes()), [provenance.read_provenance(pkg)[0]])
-    assert found[0].status in (tagger.UNMODIFIED, tagger.PENDING)
+    assert found[0].status in (disclosure.UNMODIFIED, disclosure.PENDING)
