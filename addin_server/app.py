@@ -1,24 +1,21 @@
 """The application factory: `create_app(config)`.
 
-Configuration comes from defaults, then `OASIS_*` environment variables
-(`app.config.from_prefixed_env("OASIS")`), then an optional JSON/TOML file named by
-`OASIS_CONFIG_FILE`, then the mapping passed in. It is validated once; an invalid value
-raises ConfigError with one clear message and the app does not start.
+Configuration comes from `config.load_config` (defaults, then `OASIS_*` environment variables
+with `from_prefixed_env`'s rules, then an optional JSON/TOML file named by `OASIS_CONFIG_FILE`),
+then the mapping passed in — the same loader every command uses. It is validated once; an
+invalid value raises ConfigError with one clear message and the app does not start.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tomllib
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from addin_server.config import DEFAULTS, validate
+from addin_server.config import instance_path, load_config, validate
 from addin_server.errors import ApiError
 from addin_server.service import AssistantService
 
@@ -37,15 +34,8 @@ HTTP_MESSAGES = {
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.update(DEFAULTS)
-    app.config.from_prefixed_env("OASIS")
-    config_file = os.environ.get("OASIS_CONFIG_FILE")
-    if config_file:
-        loader = tomllib.load if config_file.endswith(".toml") else json.load
-        app.config.from_file(config_file, load=loader, text=not config_file.endswith(".toml"))
-    if config:
-        app.config.update(config)
+    app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
+    app.config.update(load_config(config))
     settings = validate(app.config, app.instance_path)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

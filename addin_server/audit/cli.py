@@ -20,13 +20,6 @@ from addin_server.audit.store import AuditStore
 from addin_server.config import ConfigError, load_settings
 
 
-def _instance_path() -> str:
-    """The instance folder create_app uses (so the default SQLite file is the server's)."""
-    from flask import Flask
-
-    return Flask("addin_server.app", instance_relative_config=True).instance_path
-
-
 def register(sub: Any) -> None:
     parser = sub.add_parser("audit", help="the tamper-evident audit log: verify, export, purge",
                             description="監査ログ（改ざん検知付き）の検証・書き出し・削除")
@@ -56,7 +49,7 @@ def register(sub: Any) -> None:
 
 def _open(args: argparse.Namespace) -> tuple[AuditStore, Any]:
     overrides = {"DATABASE_URL": args.database_url} if args.database_url else {}
-    settings = load_settings(overrides, instance_path=_instance_path())
+    settings = load_settings(overrides)
     store = AuditStore(settings.database_url)
     store.migrate()
     return store, settings
