@@ -53,16 +53,6 @@ class Forbidden(ApiError):
     message = "この操作は許可されていません。"
 
 
-class NotFound(ApiError):
-    status, code = 404, "not_found"
-    message = "指定されたものが見つかりません。"
-
-
-class PayloadTooLarge(ApiError):
-    status, code = 413, "payload_too_large"
-    message = "送信データが大きすぎます。選択範囲を小さく分けて実行してください。"
-
-
 class ModelError(ApiError):
     """The model endpoint failed; status 502 (bad answer), 503 (unavailable/rate) or 504 (timeout)."""
 

@@ -79,8 +79,7 @@ class _BodyIndex:
 
 
 def classify_docx(pkg: Package, insertions: list[Insertion]) -> list[_Found]:
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     root = pkg.xml(main)
     body = root.find(qn("w:body"))
     if body is None and root.tag.startswith("{http://purl.oclc.org/ooxml/"):
@@ -224,15 +223,14 @@ class _DocxComments:
         return any(author == AUTHOR and discloses(text, ins_id) for author, text in self.texts)
 
     def add(self, text: str) -> int:
-        if self._root is None:
-            self._create()
-        assert self._root is not None and self.name is not None
+        if self._root is None or self.name is None:
+            self._root, self.name = self._create()
         comment = self._api(self._root, None).add_comment(text=text, author=AUTHOR, initials=INITIALS)  # type: ignore[arg-type]
         self.pkg.mark_changed(self.name)
         self.texts.append((AUTHOR, text))
         return comment.comment_id
 
-    def _create(self) -> None:
+    def _create(self) -> tuple[etree._Element, str]:
         import importlib.resources
 
         data = importlib.resources.files("docx").joinpath("templates/default-comments.xml").read_bytes()
@@ -240,11 +238,13 @@ class _DocxComments:
         self.name = self.pkg.unique_part_name((folder + "/" if folder else "") + "comments{}.xml")
         if self.name.endswith("comments1.xml") and (folder + "/comments.xml").lstrip("/") not in self.pkg.parts:
             self.name = (folder + "/" if folder else "") + "comments.xml"
-        self.pkg.set_part(self.name, data)
-        self._root = self.pkg.xml(self.name, oxml.docx_parser())
-        self.pkg.mark_changed(self.name)
-        self.pkg.add_relationship(self.main, oxml.RT_COMMENTS, self.name)
-        self.pkg.ensure_content_type(self.name, oxml.CT_COMMENTS_DOCX)
+        name = self.name
+        self.pkg.set_part(name, data)
+        root = self.pkg.xml(name, oxml.docx_parser())
+        self.pkg.mark_changed(name)
+        self.pkg.add_relationship(self.main, oxml.RT_COMMENTS, name)
+        self.pkg.ensure_content_type(name, oxml.CT_COMMENTS_DOCX)
+        return root, name
 
 
 def _reference_run(cid: int) -> etree._Element:
@@ -316,8 +316,7 @@ def tag_docx(pkg: Package, dry_run: bool = False) -> list[InsertionResult]:
     if not insertions:
         return []
     found = classify_docx(pkg, insertions)
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     comments = _DocxComments(pkg, main)
     results = []
     for f in found:

@@ -159,8 +159,7 @@ class _SheetComments:
                 kids[-1].addnext(r)
             else:
                 body.insert(0, r)
-            assert self.comments is not None
-            self.pkg.mark_changed(self.comments)
+            self._mark_changed()
             return
         root = self._comments_root()
         authors = root.find(x("authors"))
@@ -185,9 +184,13 @@ class _SheetComments:
         t = etree.SubElement(r, x("t"))
         t.text = text
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        assert self.comments is not None
-        self.pkg.mark_changed(self.comments)
+        self._mark_changed()
         self._add_shape(row, col)
+
+    def _mark_changed(self) -> None:
+        if self.comments is None:  # unreachable: a comment was just found in it or it was created
+            raise PackageError("internal", "コメントの部品を特定できませんでした。")
+        self.pkg.mark_changed(self.comments)
 
     def _comments_root(self) -> etree._Element:
         if self.comments is None:
@@ -266,8 +269,7 @@ class _SheetComments:
 
 def sheet_parts(pkg: Package) -> dict[str, str]:
     """Sheet name -> worksheet part name, from workbook.xml and its relationships."""
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     rels = {rid: target for rid, _t, target, _m in pkg.relationships(main)}
     out = {}
     for sheet in pkg.xml(main).iter(x("sheet")):
@@ -311,8 +313,7 @@ def add_provenance_sheet(pkg: Package, rows: list[Insertion]) -> str:
     Used by the tests and by tools that mark AI cells; every existing part stays as it was,
     apart from workbook.xml, its relationships and the content types.
     """
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     wb = pkg.xml(main)
     sheets = wb.find(x("sheets"))
     if sheets is None:

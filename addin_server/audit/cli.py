@@ -61,8 +61,10 @@ def _fail(message: str) -> int:
 
 
 def _time(value: str | None, name: str) -> str | None:
-    if value is None:
-        return None
+    return None if value is None else _parse_time(value, name)
+
+
+def _parse_time(value: str, name: str) -> str:
     try:
         return to_log_time(value)
     except ValueError:
@@ -119,7 +121,7 @@ def _purge(args: argparse.Namespace) -> int:
     try:
         store, settings = _open(args)
         if args.before:
-            before = _time(args.before, "--before")
+            before = _parse_time(args.before, "--before")
         else:
             days = args.retention_days if args.retention_days is not None else settings.get("AUDIT_RETENTION_DAYS")
             if days is None:
@@ -127,7 +129,6 @@ def _purge(args: argparse.Namespace) -> int:
             if int(days) < 1:
                 raise ConfigError("保存日数は 1 日以上にしてください")
             before = (datetime.now(UTC) - timedelta(days=int(days))).isoformat(timespec="microseconds")
-        assert before is not None
         if before > chain.utc_now_text():
             raise ConfigError("未来の日時より前の記録をすべて削除することはできません")
     except (ConfigError, ValueError) as exc:
