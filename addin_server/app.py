@@ -15,23 +15,12 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from addin_server import errors
 from addin_server.config import instance_path, load_config, validate
 from addin_server.errors import ApiError
 from addin_server.service import AssistantService
 
 log = logging.getLogger(__name__)
-
-HTTP_MESSAGES = {
-    400: ("bad_request", "リクエストの形式が正しくありません。"),
-    401: ("unauthorized", "サインインが必要です。"),
-    403: ("forbidden", "この操作は許可されていません。"),
-    404: ("not_found", "指定されたページや機能が見つかりません。"),
-    405: ("method_not_allowed", "この方法（HTTP メソッド）では利用できません。"),
-    413: ("payload_too_large", "送信データが大きすぎます。選択範囲を小さく分けて実行してください。"),
-    415: ("unsupported_media_type", "Content-Type: application/json の JSON を送ってください。"),
-    429: ("rate_limited", "短時間に多くの依頼がありました。少し待ってから再度お試しください。"),
-}
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
@@ -80,10 +69,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int, list[tuple[str, str]]]:
         status = exc.code or 500
-        code, message = HTTP_MESSAGES.get(status, ("http_error", "リクエストを処理できませんでした。"))
+        error = errors.for_status(status)
         # Keep werkzeug's own headers (Allow on 405, Retry-After, …), not its HTML content type.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-        return jsonify({"error": {"code": code, "message": message}}), status, headers
+        return jsonify(error.body()), status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

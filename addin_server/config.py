@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-PROFILES = ("oasis", "rag", "cloud")
+from addin_server.profiles import PROFILES
+
 PROVIDERS = ("offline", "openai", "azure")
 AUTH_MODES = ("dev", "entra")
 # Azure OpenAI GA API version; override with AZURE_API_VERSION when Azure moves on.
