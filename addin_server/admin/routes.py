@@ -25,8 +25,9 @@ from marshmallow import Schema, ValidationError
 from addin_server.admin.schemas import AuditQuerySchema, MyAuditQuerySchema, SeriesQuerySchema
 from addin_server.audit.store import AuditRecord, AuditStore, audit_records
 from addin_server.auth import current_identity
+from addin_server.auth.identity import Identity
 from addin_server.errors import BadRequest, Forbidden
-from addin_server.service import AssistantService, Identity
+from addin_server.service import AssistantService
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1")
 
