@@ -118,6 +118,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
+    store: AuditStore | None = None
     try:
         store, settings = _open(args)
         if args.before:
@@ -132,6 +133,8 @@ def _purge(args: argparse.Namespace) -> int:
         if before > chain.utc_now_text():
             raise ConfigError("未来の日時より前の記録をすべて削除することはできません")
     except (ConfigError, ValueError) as exc:
+        if store is not None:
+            store.dispose()  # a usage error must not leave a connection pool behind
         return _fail(str(exc))
     try:
         actor = f"cli:{getpass.getuser()}"
