@@ -115,8 +115,10 @@ async function search(append = false) {
   if (!append) renderCounts(page.counts);
   nextCursor = page.next_cursor;
   $("more").hidden = !nextCursor;
-  $("total").textContent = `（${page.total.toLocaleString("ja-JP")} 件）`;
-  say(`${page.total.toLocaleString("ja-JP")} 件見つかりました。${nextCursor ? "古い記録は「さらに古い記録を表示」で続きを読めます。" : ""}`);
+  // The total is the one found by the search; reading pages adds read records after it.
+  if (!append) $("total").textContent = `（${page.total.toLocaleString("ja-JP")} 件）`;
+  const shown = $("results").tBodies[0].rows.length.toLocaleString("ja-JP");
+  say(append ? `${shown} 件を表示しています。` : `${page.total.toLocaleString("ja-JP")} 件見つかりました。${nextCursor ? "古い記録は「さらに古い記録を表示」で続きを読めます。" : ""}`);
   updateExportLinks();
 }
 
