@@ -6,8 +6,8 @@ out or expiry really ends the session. Storage: Redis when `SESSION_STORAGE_URI`
 `redis://` URL (what several instances share), else files in the instance folder (one instance).
 
 The session secret (`SECRET_KEY`) signs the CSRF tokens. In `dev` mode one is generated in the
-instance folder (mode 0600) when none is configured; `entra` mode refuses to start the console
-without it.
+instance folder (mode 0600) when none is configured; in `entra` mode with the console's sign-in
+configured (`ENTRA_CLIENT_SECRET`) the server refuses to start without it.
 """
 
 from __future__ import annotations
@@ -34,8 +34,11 @@ def secret_key(app: Flask) -> str:
                               "print(secrets.token_hex(32))'`)")
         return str(configured)
     if settings.auth_mode != "dev":
-        raise ConfigError("SECRET_KEY is required in entra mode (admin console sessions and CSRF tokens); "
-                          "use the same value on every instance")
+        if settings.get("ENTRA_CLIENT_SECRET"):
+            raise ConfigError("SECRET_KEY is required for the admin console's sign-in (ENTRA_CLIENT_SECRET is "
+                              "set): it signs the CSRF tokens; use the same value on every instance")
+        # Nobody can sign in to the console without its client secret; a key for this process only.
+        return secrets.token_hex(32)
     path = Path(app.instance_path) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
