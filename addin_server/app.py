@@ -50,6 +50,7 @@ def _register_optional(app: Flask) -> None:
     """Blueprints and extensions of the other surfaces (task pane, admin, security)."""
     from addin_server import limits, openapi, security
     from addin_server.admin import bp as admin_bp
+    from addin_server.admin import console
     from addin_server.auth import network
     from addin_server.taskpane import bp as taskpane_bp
 
@@ -58,6 +59,7 @@ def _register_optional(app: Flask) -> None:
     limits.init_app(app)
     security.init_app(app)
     app.register_blueprint(admin_bp)
+    console.init_app(app)
     openapi.init_app(app)
 
 
