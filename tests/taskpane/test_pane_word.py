@@ -23,8 +23,9 @@ SOURCE = [
 
 
 def word(paragraphs: list[str], selected: int, **extra: object) -> dict[str, object]:
-    """Fake Word config selecting the first `selected` paragraphs."""
-    end = len("\n".join(paragraphs[:selected]))
+    """Fake Word config selecting the first `selected` paragraphs (offsets in UTF-16 units, as
+    the fake host's JavaScript strings count them)."""
+    end = len("\n".join(paragraphs[:selected]).encode("utf-16-le")) // 2
     return {
         "host": "word",
         "word": {"paragraphs": paragraphs, "selection": [0, end]},
