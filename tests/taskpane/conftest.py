@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support import require
+from tests.taskpane.a11y import assert_accessible
 
 CHROMIUM = Path("/usr/bin/chromium")
 OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
@@ -210,6 +211,13 @@ def open_pane(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., P
     # Any script error or CSP violation fails the test; HTTP errors the test provoked are expected.
     unexpected = [e for p in panes for e in p.console_errors if not e.startswith("Failed to load resource")]
     assert not unexpected
+
+
+@pytest.fixture
+def axe() -> Callable[..., None]:
+    """assert_accessible(page, state, include=None): zero WCAG 2.1 A/AA violations (axe-core).
+    Outside tests/taskpane, import it from tests.taskpane.a11y."""
+    return assert_accessible
 
 
 @pytest.fixture(scope="session")
