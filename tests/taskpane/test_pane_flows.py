@@ -440,3 +440,11 @@ def test_notes_and_edit_sources_are_shown(open_pane) -> None:
     corrected = "😀大阪市の資料を確認してください。なお、これについては検討します。"
     assert pane.snapshot()["word"]["text"] == corrected + "\n別"
     assert [c["title"] for c in pane.snapshot()["word"]["controls"]] == [TITLE]
+
+
+def test_task_name_is_stored_once_when_running(open_pane) -> None:
+    pane = open_pane(word(SOURCE, 2))
+    for _ in range(2):
+        result_ready(pane)
+    assert len(pane.calls("settings.saveAsync")) == 1  # stored on the first run, unchanged after
+    assert pane.snapshot()["settings"]["oasisSeriesId"] == pane.page.input_value("#series")

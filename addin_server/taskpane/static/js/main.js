@@ -47,8 +47,10 @@ function loadSeries() {
 function saveSeries(value) {
   try {
     const settings = Office.context.document.settings;
-    settings.set(SERIES_SETTING, value);
-    settings.saveAsync(() => {});
+    if (settings.get(SERIES_SETTING) !== value) { // unchanged: leave the document alone
+      settings.set(SERIES_SETTING, value);
+      settings.saveAsync(() => {});
+    }
   } catch {
     // some hosts (read-only documents) refuse settings; localStorage still remembers it
   }
