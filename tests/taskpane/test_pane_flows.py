@@ -448,3 +448,31 @@ def test_task_name_is_stored_once_when_running(open_pane) -> None:
         result_ready(pane)
     assert len(pane.calls("settings.saveAsync")) == 1  # stored on the first run, unchanged after
     assert pane.snapshot()["settings"]["oasisSeriesId"] == pane.page.input_value("#series")
+
+
+def test_proofread_whose_edits_cannot_be_placed_writes_nothing(open_pane) -> None:
+    pane = open_pane(word(["資料を確認して下さい。", "別"], 1))
+    answer = {
+        "request_id": "00000000-0000-4000-8000-000000000003",
+        "allowed": True,
+        "model": "fake-model",
+        "review_required": True,
+        "persons": {"request": 0, "series_total": 0, "limit": 5},
+        "findings": [],
+        "result": {
+            "text": "資料を確認してください。",
+            # The stated original is not at the stated place: nothing can be applied.
+            "edits": [{"start": 7, "end": 10, "original": "御座い", "replacement": "ござい", "reason": "r"}],
+        },
+    }
+    pane.page.route(
+        "**/api/v1/proofread",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answer)),
+    )
+    result_ready(pane, "proofread")
+    insert(pane)
+    assert "文書は変更していません" in pane.wait_status("info", contains="反映できる修正")
+    snap = pane.snapshot()
+    assert snap["word"]["text"] == "資料を確認して下さい。\n別"
+    assert snap["word"]["controls"] == [] and snap["word"]["parts"] == [] and snap["word"]["bookmarks"] == []
+    assert not [c for c in pane.calls() if c["name"] in INSERT_CALLS | {"document.changeTrackingMode"}]

@@ -356,6 +356,7 @@ async function onInsert() {
   setBusy(true);
   try {
     let message;
+    let kind = "ok";
     if (state.host === "word") {
       const where = { bookmark: last.bookmark, sentText: last.selection.text };
       const r = last.operation === "summarize"
@@ -363,6 +364,7 @@ async function onInsert() {
         : await word.applyProofread({ ...common, ...where, edits: response.result.edits || [] });
       last.bookmark = null; // deleted with the insertion
       if (r.applied === 0) {
+        kind = "info";
         message = "反映できる修正がなかったため、文書は変更していません。一覧を見て手で直してください。";
       } else {
         message = last.operation === "summarize"
@@ -381,7 +383,7 @@ async function onInsert() {
       if (r.newSheet) message += ` 右側のセルが空いていなかったため、新しいシート「${r.sheet}」を作りました。`;
     }
     last.inserted = true;
-    status("ok", message);
+    status(kind, message);
     focus("status");
   } catch (exc) {
     if (exc instanceof HostError && (exc.code === "source_gone" || exc.code === "source_changed")) {

@@ -87,21 +87,28 @@ async function sourceRange(ctx, bookmark, sentText) {
   return range;
 }
 
-/** Run `fn` with change tracking on (TrackAll), then put back the person's own mode. */
+/**
+ * Run `fn(trackingOn)`; `fn` awaits trackingOn() before its first write, which turns change
+ * tracking on (TrackAll). Afterwards the person's own mode is put back. An insertion that ends up
+ * writing nothing never touches the mode.
+ */
 async function withTracking(ctx, fn) {
   const doc = ctx.document;
   doc.load("changeTrackingMode");
   await ctx.sync();
   const previous = doc.changeTrackingMode;
   const trackAll = Word.ChangeTrackingMode.trackAll;
-  if (previous !== trackAll) {
+  let changed = false;
+  const trackingOn = async () => {
+    if (changed || previous === trackAll) return;
     doc.changeTrackingMode = trackAll;
     await ctx.sync();
-  }
+    changed = true;
+  };
   try {
-    return await fn();
+    return await fn(trackingOn);
   } finally {
-    if (previous !== trackAll) {
+    if (changed) {
       doc.changeTrackingMode = previous;
       await ctx.sync();
     }
@@ -135,13 +142,13 @@ function requireSupport() {
 
 /**
  * Find the marked source, insert with tracking on, restore the tracking mode, drop the marker.
- * `insert(ctx, source)` does the operation's own writes.
+ * `insert(ctx, source, trackingOn)` does the operation's own writes, after `await trackingOn()`.
  */
 async function intoSource({ bookmark, sentText }, insert) {
   requireSupport();
   return Word.run(async (ctx) => {
     const source = await sourceRange(ctx, bookmark, sentText);
-    const result = await withTracking(ctx, () => insert(ctx, source));
+    const result = await withTracking(ctx, (trackingOn) => insert(ctx, source, trackingOn));
     ctx.document.deleteBookmark(bookmark);
     await ctx.sync();
     return result;
@@ -150,7 +157,8 @@ async function intoSource({ bookmark, sentText }, insert) {
 
 /** Summary: new paragraph(s) right after the marked source, wrapped in one content control. */
 export async function insertSummary({ text, requestId, model, bookmark, sentText }) {
-  return intoSource({ bookmark, sentText }, async (ctx, source) => {
+  return intoSource({ bookmark, sentText }, async (ctx, source, trackingOn) => {
+    await trackingOn();
     const paragraphs = text.replace(/\r\n?/g, "\n").split("\n");
     let last = source;
     let first = null;
@@ -187,16 +195,18 @@ function escapeSearch(s) {
 
 /** Proofread: the edits applied inside the marked source (see proofreadInto). */
 export async function applyProofread({ sentText, edits, requestId, model, bookmark }) {
-  return intoSource({ bookmark, sentText }, (ctx, source) => proofreadInto(ctx, source, { sentText, edits, requestId, model }));
+  return intoSource({ bookmark, sentText }, (ctx, source, trackingOn) =>
+    proofreadInto(ctx, source, trackingOn, { sentText, edits, requestId, model }));
 }
 
 /**
  * The proofread insertion proper: each edit its own tracked replacement (from the end backwards,
  * so earlier occurrences keep their index) inside a content control around the source. Edits
- * are located first; when none can be applied nothing is written (no control, no provenance).
+ * are located first; when none can be applied nothing is written (no control, no provenance, no
+ * change to the tracking mode); otherwise trackingOn() comes before the first write.
  * Offsets are UTF-16 indices into `sentText` (api.js converted them).
  */
-async function proofreadInto(ctx, source, { sentText, edits, requestId, model }) {
+async function proofreadInto(ctx, source, trackingOn, { sentText, edits, requestId, model }) {
   const located = [];
   const skipped = [];
   for (const e of [...edits].sort((a, b) => b.start - a.start)) {
@@ -216,6 +226,7 @@ async function proofreadInto(ctx, source, { sentText, edits, requestId, model })
     else usable.push(item);
   }
   if (!usable.length) return { insertion: null, applied: 0, skipped };
+  await trackingOn();
   const cc = source.insertContentControl();
   markControl(cc, requestId);
   await ctx.sync();
