@@ -342,8 +342,7 @@ def test_preview_is_not_usable_while_streaming(open_pane) -> None:
 
 # ---- 7. nothing written on open ------------------------------------------------------------
 def test_opening_the_pane_writes_nothing(open_pane) -> None:
-    pane = open_pane(word(SOURCE, 2))
-    pane.page.wait_for_timeout(200)  # any late write on open would land by now
+    pane = open_pane(word(SOURCE, 2))  # returns once start-up has finished (body[data-ready])
     assert not [c for c in pane.calls() if c["name"] in DOC_WRITES]
     assert pane.snapshot()["settings"] == {}
     assert pane.page.input_value("#series")  # a default name is offered, not stored
@@ -354,7 +353,6 @@ def test_opening_the_pane_writes_nothing(open_pane) -> None:
 
 def test_opening_excel_writes_nothing(open_pane) -> None:
     pane = open_pane(excel(TABLE, "A1:C4"))
-    pane.page.wait_for_timeout(200)
     assert not [c for c in pane.calls() if c["name"] in DOC_WRITES | {"Range.values", "worksheets.add"}]
     assert pane.snapshot()["settings"] == {}
 
