@@ -489,7 +489,7 @@ async function start(info) {
   $("dev-user").value = api.devUser();
   show("dev-identity", cfg.auth_mode === "dev");
   updateHostLabel();
-  startViews({ host, config: cfg, api, status });
+  startViews({ host, config: cfg, api });
   document.body.dataset.ready = "1";
 }
 

@@ -3,7 +3,7 @@
 // A view is a <button id="tab-<id>" role="tab"> plus a <section id="view-<id>" role="tabpanel">
 // in taskpane.html, and a module that calls registerView(id, {init, onShow}). Tabs of views that
 // no module registered stay hidden; the tab list itself appears once there are two views.
-// init(context) runs once when the pane has started (context: {host, config, api, status}); onShow()
+// init(context) runs once when the pane has started (context: {host, config, api}); onShow()
 // runs every time the view is shown.
 
 const views = new Map(); // id -> {init, onShow, started}
