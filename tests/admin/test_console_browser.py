@@ -229,3 +229,77 @@ def test_entra_signin_in_the_browser(chromium: Any, entra_server: tuple[LiveServ
     else:
         assert "サインインできませんでした" in text
     context.close()
+
+
+# -- accessibility (WCAG 2.1 AA / JIS X 8341-3, as the pane) ------------------------------------
+def test_console_has_no_axe_violations_in_any_state(chromium: Any, server: LiveServer) -> None:
+    from tests.taskpane.a11y import assert_accessible
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server.url}/admin/signin")
+    assert_accessible(page, "sign-in")
+    context.close()
+    page = _signin(chromium, server, "boss")
+    page.wait_for_selector("#results tbody tr")
+    assert_accessible(page, "search results")
+    page.click("#results tbody tr button")
+    page.wait_for_selector("#detail:not([hidden])")
+    assert_accessible(page, "record detail")
+    page.click("#tab-series")
+    page.wait_for_selector("#series-table tbody tr")
+    assert_accessible(page, "series")
+    page.click("#tab-chain")
+    page.click("#verify")
+    page.wait_for_selector("#verify-result:not([hidden])")
+    assert_accessible(page, "verified")
+    page.click("#tab-export")
+    assert_accessible(page, "export")
+    page.context.close()
+    page = _signin(chromium, server, "tanaka")
+    assert_accessible(page, "forbidden")
+    page.context.close()
+
+
+def test_console_by_keyboard_only(chromium: Any, server: LiveServer) -> None:
+    """Sign in, search, open a record and verify the chain with Tab, Enter, Space and arrows."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server.url}/admin/signin")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "dev-user"
+    page.keyboard.type("boss")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#results tbody tr")
+    page.focus("#f-outcome")
+    page.keyboard.press("ArrowDown")  # 許可（allowed）
+    page.focus("#search button[type=submit]")
+    page.keyboard.press("Enter")
+    assert page.input_value("#f-outcome") == "allowed"
+    expect(page.locator("#results tbody tr.interrupted")).to_have_count(0)  # the filtered list is in
+    page.locator("#results tbody tr button").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#detail:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "detail"
+    page.focus("#tab-log")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.id") == "tab-chain"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "verify"
+    page.keyboard.press("Space")
+    page.wait_for_selector("#verify-result:not([hidden])")
+    assert "正常" in page.inner_text("#v-ok")
+    context.close()
+
+
+@pytest.mark.parametrize("width, zoom", [(320, 1), (640, 2)])
+def test_console_reflows_in_a_narrow_window(chromium: Any, server: LiveServer, width: int, zoom: int) -> None:
+    page = _signin(chromium, server, "boss")
+    page.set_viewport_size({"width": width, "height": 800})
+    page.evaluate(f"document.documentElement.style.zoom = '{zoom}'") if zoom != 1 else None
+    page.wait_for_selector("#results tbody tr")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1  # the wide table scrolls inside its own region, not the page
+    page.context.close()

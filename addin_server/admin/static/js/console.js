@@ -97,7 +97,7 @@ function renderRows(items, append) {
     btn.type = "button";
     btn.className = "secondary small";
     btn.textContent = "開く";
-    btn.setAttribute("aria-label", `${rec.created_at} の記録を開く`);
+    btn.setAttribute("aria-label", `開く（${rec.created_at.replace("T", " ").slice(0, 19)} の記録）`);
     btn.addEventListener("click", () => openRecord(rec.request_id));
     td.append(btn);
     tr.append(td);
@@ -184,7 +184,7 @@ async function loadSeries() {
     btn.type = "button";
     btn.className = "secondary small";
     btn.textContent = "依頼を見る";
-    btn.setAttribute("aria-label", `${s.user_id} の作業「${s.series}」の依頼を監査ログで見る`);
+    btn.setAttribute("aria-label", `依頼を見る（${s.user_id} の作業「${s.series}」）`);
     btn.addEventListener("click", async () => {
       $("search").reset();
       $("f-user").value = s.user_id;
