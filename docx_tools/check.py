@@ -124,15 +124,15 @@ def check_word(ooxml: str | bytes, provenance_parts: Sequence[str | bytes],
     parts inside the OOXML count too.
     """
     parts = _flat_parts(_parse(ooxml, "本文の OOXML "))
-    document = next((el for name, el in parts.items() if el.tag in (qn("w:document"), qn("w:body"))
-                     and not name.startswith("word/glossary")), None)
-    if document is None:
-        raise CheckInputError("missing_body", "本文の OOXML に本文（w:document）がありません。")
     roots = []
     for k, data in enumerate(provenance_parts):
         root = _parse(data, f"来歴の部品 {k + 1} ")
         if root.tag == f"{{{oxml.PROVENANCE_NS}}}provenance":
             roots.append(root)
+    document = next((el for name, el in parts.items() if el.tag in (qn("w:document"), qn("w:body"))
+                     and not name.startswith("word/glossary")), None)
+    if document is None:
+        raise CheckInputError("missing_body", "本文の OOXML に本文（w:document）がありません。")
     insertions = provenance.insertions_from(roots)
     known = list(comments)
     for el in parts.values():
