@@ -32,8 +32,9 @@
     ranges: new Set(),
     controls: [],
     parts: [],
-    trackingMode: "Off",
+    trackingMode: (cfg.word && cfg.word.trackingMode) || "Off",
     revisions: [],
+    comments: [],
   };
 
   function track(r) {
@@ -96,7 +97,13 @@
       return new WRange(at, at + text.length);
     }
     insertText(text, location) {
-      if (location !== "Replace") throw new Error("fake: only Replace is implemented");
+      if (location === "After" || location === "Before" || location === "End" || location === "Start") {
+        const at = location === "After" || location === "End" ? this.end : this.start;
+        record("Range.insertText", { text, location, original: "", trackingMode: doc.trackingMode });
+        edit(at, at, text);
+        return new WRange(at, at + text.length);
+      }
+      if (location !== "Replace") throw new Error("fake: unsupported location " + location);
       const original = doc.text.slice(this.start, this.end);
       record("Range.insertText", { text, location, original, trackingMode: doc.trackingMode });
       const s = this.start;
@@ -104,6 +111,22 @@
       this.start = s;
       this.end = s + text.length;
       return new WRange(s, s + text.length);
+    }
+    delete() {
+      record("Range.delete", { original: doc.text.slice(this.start, this.end), trackingMode: doc.trackingMode });
+      edit(this.start, this.end, "");
+    }
+    select(mode) {
+      record("Range.select", { text: doc.text.slice(this.start, this.end), start: this.start, end: this.end, mode });
+      doc.selection.start = this.start;
+      doc.selection.end = this.end;
+    }
+    insertComment(text) {
+      requireSet("WordApi", "1.4");
+      record("Range.insertComment", { text, anchor: doc.text.slice(this.start, this.end), start: this.start, end: this.end });
+      const comment = { content: text, authorName: cfg.userName || "職員 太郎", range: new WRange(this.start, this.end) };
+      doc.comments.push(comment);
+      return comment;
     }
     insertContentControl() {
       const range = new WRange(this.start, this.end);
@@ -141,6 +164,7 @@
     load() { return this; }
     getRange(where) { return this.range.getRange(where); }
     search(q, o) { return this.range.search(q, o); }
+    select(mode) { return this.range.select(mode); }
   }
 
   function nsOf(xml) {
@@ -148,7 +172,37 @@
     return root ? root.namespaceURI : null;
   }
 
+  // The body as OOXML comes from the test (built with docx_tools from the same document), as
+  // Word's body.getOoxml() returns a flat OPC package; the fake does not derive it from doc.text.
+  const body = {
+    getOoxml() {
+      requireSet("WordApi", "1.1");
+      record("body.getOoxml");
+      return { value: (cfg.word && cfg.word.ooxml) || "" };
+    },
+    getRange(where) {
+      const w = where || "Whole";
+      if (w === "Start") return new WRange(0, 0);
+      if (w === "End") return new WRange(doc.text.length, doc.text.length);
+      return new WRange(0, doc.text.length);
+    },
+    search(q, o) { return new WRange(0, doc.text.length).search(q, o); },
+    getComments() {
+      requireSet("WordApi", "1.4");
+      record("body.getComments");
+      return { items: doc.comments.slice(), load() { return this; } };
+    },
+  };
+
   const wordDocument = {
+    load() { return this; },
+    get body() { return body; },
+    contentControls: {
+      getByTag(tag) {
+        record("contentControls.getByTag", { tag });
+        return { items: doc.controls.filter((cc) => cc.tag === tag), load() { return this; } };
+      },
+    },
     getSelection() {
       record("document.getSelection");
       return new WRange(doc.selection.start, doc.selection.end);
@@ -183,6 +237,15 @@
     return part;
   }
   for (const xml of (cfg.word && cfg.word.parts) || []) doc.parts.push(makePart(xml));
+  for (const c of (cfg.word && cfg.word.controls) || []) {
+    const cc = new WContentControl(new WRange(c.start, c.end));
+    cc.props.tag = c.tag;
+    cc.props.title = c.title || "";
+    doc.controls.push(cc);
+  }
+  for (const c of (cfg.word && cfg.word.comments) || []) {
+    doc.comments.push({ content: c.text, authorName: c.author, range: new WRange(0, 0) });
+  }
   const sel = (cfg.word && cfg.word.selection) || [0, doc.text.length];
   doc.selection = track({ start: sel[0], end: sel[1] });
 
@@ -430,6 +493,9 @@
           revisions: doc.revisions,
           controls: doc.controls.map((cc) => ({ tag: cc.tag, title: cc.title, text: doc.text.slice(cc.range.start, cc.range.end) })),
           parts: doc.parts.map((p) => p.xml),
+          comments: doc.comments.map((c) => ({ text: c.content, author: c.authorName,
+            anchor: doc.text.slice(c.range.start, c.range.end) })),
+          selection: doc.text.slice(doc.selection.start, doc.selection.end),
         },
         excel: { sheets, comments: book.comments },
       };

@@ -1,8 +1,8 @@
 // All Word calls of the task pane. Results go in as tracked changes inside a content control,
 // with the provenance custom XML part; never untracked.
 
-import { makeInsertion, NAMESPACE, provenanceXml, tagFor, TITLE } from "./provenance.js";
-import { applyEdits, HostError, occurrences } from "./util.js";
+import { editTagFor, makeInsertion, makeProofreadInsertion, NAMESPACE, provenanceXml, tagFor, TITLE } from "./provenance.js";
+import { HostError, occurrences } from "./util.js";
 
 const SEARCH_MAX = 255; // Word's search string limit
 
@@ -80,18 +80,29 @@ export async function insertSummary({ text, requestId, model }) {
   });
 }
 
-/** An empty `original` cannot be searched for: widen it by one neighbouring character. */
-function searchable(text, e) {
-  if (e.original) return { start: e.start, original: e.original, replacement: e.replacement };
-  if (e.start > 0 && text[e.start - 1] !== "\n") {
-    const ch = text[e.start - 1];
-    return { start: e.start - 1, original: ch, replacement: ch + e.replacement };
+// ---- proofread: only AI text is AI (contract 3) ---------------------------------------------
+
+/** UTF-16 index of every code point offset of `text` (the API counts code points). */
+function codePointIndex(text) {
+  const at = [0];
+  let i = 0;
+  for (const ch of text) {
+    i += ch.length;
+    at.push(i);
   }
-  if (e.start < text.length && text[e.start] !== "\n") {
-    const ch = text[e.start];
-    return { start: e.start, original: ch, replacement: e.replacement + ch };
-  }
-  return null;
+  return at;
+}
+
+/** Edits with code-point offsets as UTF-16 ones; null when an edit does not fit the text. */
+function toUtf16(text, edits) {
+  const at = codePointIndex(text);
+  return edits.map((e) => {
+    const start = at[e.start];
+    const end = at[e.end];
+    if (start === undefined || end === undefined || end < start) return null;
+    if (text.slice(start, end) !== (e.original || "")) return null;
+    return { ...e, start, end, source: e };
+  });
 }
 
 function escapeSearch(s) {
@@ -99,8 +110,32 @@ function escapeSearch(s) {
 }
 
 /**
- * Proofread: the selection wrapped in a content control, then each edit applied as its own
- * tracked replacement (from the end backwards, so earlier occurrences keep their index).
+ * Where an edit goes in Word: the text to search for (and which occurrence of it in the sent
+ * text), and how to write. An empty `original` (a pure insertion) is found through a neighbouring
+ * character and written Before/After it, so the control holds the inserted text only.
+ */
+function plan(text, e) {
+  if (e.replacement.includes("\n")) return null; // a replacement that would split a paragraph
+  if (e.original) {
+    if (e.original.includes("\n") || e.original.length > SEARCH_MAX) return null;
+    return { search: e.original, at: e.start, how: e.replacement ? "Replace" : "Delete" };
+  }
+  if (!e.replacement) return null;
+  // The last code point before the insertion point, else the first one after it.
+  const prevCh = Array.from(text.slice(Math.max(0, e.start - 2), e.start)).pop() || "";
+  if (prevCh && prevCh !== "\n") return { search: prevCh, at: e.start - prevCh.length, how: "After" };
+  const nextCh = Array.from(text.slice(e.start, e.start + 2))[0] || "";
+  if (nextCh && nextCh !== "\n") return { search: nextCh, at: e.start, how: "Before" };
+  return null;
+}
+
+/**
+ * Proofread: each applied edit is its own tracked change; each replacement (never the person's
+ * surrounding text) is wrapped in its own control `oasis:<id>#<n>` and listed in one provenance
+ * record with its hash. `edits` carry the API's code-point offsets into `sentText`. Every edit is
+ * located before anything is written, so a proofread none of whose edits can be placed writes
+ * nothing at all (no tracking change, no control, no provenance). Tracking is on for the writes
+ * and the person's previous mode is restored afterwards.
  */
 export async function applyProofread({ sentText, edits, requestId, model }) {
   requireSupport();
@@ -111,33 +146,66 @@ export async function applyProofread({ sentText, edits, requestId, model }) {
     if (normalize(sel.text) !== sentText) {
       throw new HostError("選択範囲が送信したときと変わっています。校正する範囲を選び直して、もう一度実行してください。");
     }
-    await turnOnTracking(ctx);
-    const cc = sel.insertContentControl();
-    markControl(cc, requestId);
-    await ctx.sync();
-    const applied = [];
     const skipped = [];
-    for (const e of [...edits].sort((a, b) => b.start - a.start)) {
-      const op = searchable(sentText, e);
-      if (!op || op.original.includes("\n") || op.original.length > SEARCH_MAX) {
-        skipped.push(e);
-        continue;
+    const located = [];
+    const converted = toUtf16(sentText, edits);
+    converted.forEach((e, i) => {
+      const p = e && plan(sentText, e);
+      if (!p) {
+        skipped.push(edits[i]);
+        return;
       }
-      const nth = occurrences(sentText, op.original).indexOf(op.start);
-      const found = cc.search(escapeSearch(op.original), { matchCase: true });
+      const nth = occurrences(sentText, p.search).indexOf(p.at);
+      if (nth < 0) {
+        skipped.push(edits[i]);
+        return;
+      }
+      const found = sel.search(escapeSearch(p.search), { matchCase: true });
       found.load("items");
-      await ctx.sync();
-      if (nth < 0 || found.items.length <= nth) {
-        skipped.push(e);
-        continue;
-      }
-      found.items[nth].insertText(op.replacement, "Replace");
-      await ctx.sync();
-      applied.push(e);
+      located.push({ e, p, nth, found });
+    });
+    if (located.length) await ctx.sync(); // one round trip for all searches, before any write
+    const ready = [];
+    for (const item of located) {
+      if (item.found.items.length <= item.nth) skipped.push(item.e.source);
+      else ready.push({ ...item, range: item.found.items[item.nth] });
     }
-    const text = applyEdits(sentText, applied);
-    const ins = await makeInsertion({ requestId, operation: "proofread", model, text });
-    await recordProvenance(ctx, ins);
-    return { insertion: ins, applied: applied.length, skipped };
+    if (!ready.length) {
+      throw new HostError(
+        "修正を文書の該当箇所に反映できませんでした。文書には何も書き込んでいません。一覧を見て手で直してください。",
+      );
+    }
+    ctx.document.load("changeTrackingMode");
+    await ctx.sync();
+    const previousMode = ctx.document.changeTrackingMode;
+    ctx.document.changeTrackingMode = Word.ChangeTrackingMode.trackAll;
+    await ctx.sync();
+    try {
+      // From the end backwards, so that writing one edit never moves a range still to be used.
+      ready.sort((a, b) => b.e.start - a.e.start);
+      for (const r of ready) {
+        if (r.p.how === "Delete") {
+          r.range.delete();
+          r.control = null;
+        } else {
+          const written = r.range.insertText(r.e.replacement, r.p.how);
+          r.control = written.insertContentControl();
+        }
+      }
+      ready.reverse(); // text order: n is 1-based among the applied edits
+      ready.forEach((r, i) => {
+        if (!r.control) return;
+        r.control.tag = editTagFor(requestId, i + 1);
+        r.control.title = TITLE;
+        r.control.appearance = Word.ContentControlAppearance ? Word.ContentControlAppearance.boundingBox : "BoundingBox";
+      });
+      await ctx.sync();
+      const ins = await makeProofreadInsertion({ requestId, model, replacements: ready.map((r) => r.e.replacement) });
+      await recordProvenance(ctx, ins);
+      return { insertion: ins, applied: ready.length, skipped };
+    } finally {
+      ctx.document.changeTrackingMode = previousMode;
+      await ctx.sync();
+    }
   });
 }
