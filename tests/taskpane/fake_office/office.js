@@ -356,6 +356,10 @@
     set numberFormat(v) {
       record("Range.numberFormat", { sheet: this.sheet.name, address: this.localAddress, value: v });
     }
+    select() {
+      record("Range.select", { sheet: this.sheet.name, address: this.localAddress });
+      book.selection = { sheet: this.sheet.name, address: this.localAddress };
+    }
     load() { return this; }
   }
 
@@ -368,6 +372,7 @@
       this.sheet.visibility = v;
     }
     load() { return this; }
+    activate() { record("Worksheet.activate", { sheet: this.sheet.name }); book.active = this.sheet.name; }
     getRange(address) {
       const p = parseAddress(address);
       return new XRange(this.sheet, p.row, p.col, p.rows, p.cols);
@@ -384,6 +389,23 @@
       return new XRange(this.sheet, r0, c0, r1 - r0 + 1, c1 - c0 + 1);
     }
   }
+
+  function commentObject(c) {
+    return {
+      get content() { return c.content; },
+      set content(v) {
+        record("Comment.content", { sheet: c.sheet, address: c.address, value: v });
+        c.content = v;
+      },
+      get authorName() { return c.author || "職員 太郎"; },
+      getLocation() {
+        const p = parseAddress(c.address);
+        return new XRange(book.sheets.get(c.sheet) || { name: c.sheet, cells: new Map() }, p.row, p.col, 1, 1);
+      },
+      load() { return this; },
+    };
+  }
+  for (const c of xl.comments || []) book.comments.push({ sheet: c.sheet, address: c.address, content: c.content, author: c.author });
 
   const workbook = {
     getSelectedRange() {
@@ -419,6 +441,8 @@
           }
           book.comments.push({ sheet: ref.sheet, address: ref.address, content });
         },
+        get items() { return book.comments.map(commentObject); },
+        load() { return this; },
       };
     },
   };

@@ -126,6 +126,11 @@ export function proofread(body, signal) {
   return request("POST", "/proofread", body, signal);
 }
 
+/** 公開前チェック: the document's parts, classified on the server by the batch tagger's rules. */
+export function disclosureCheck(body, signal) {
+  return request("POST", "/disclosure/check", body, signal);
+}
+
 /** Parse one server-sent event block ("event: x\ndata: y"). */
 function parseEvent(block) {
   let event = "message";
