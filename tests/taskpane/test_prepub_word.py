@@ -42,6 +42,7 @@ def _flow(open_pane, data: bytes) -> None:
     # The disclosures the tagger would add, word for word.
     tagged_by_tool, _ = tagger.process_bytes(data, ".docx")
     tool_texts = sorted(t for _a, t in h.comments_of(tagged_by_tool))
+    assert len(tool_texts) >= 2
     pane.page.click("#prepub-tag")
     pane.page.wait_for_selector("#prepub-status.ok:not([hidden])", timeout=20000)
     added = pane.snapshot()["word"]["comments"]
