@@ -441,6 +441,12 @@
           }
           book.comments.push({ sheet: ref.sheet, address: ref.address, content });
         },
+        getItemByCell(cellAddress) {
+          const ref = splitRef(cellAddress);
+          const c = book.comments.find((x) => x.sheet === ref.sheet && x.address === ref.address);
+          if (!c) throw new Error("fake: ItemNotFound " + cellAddress);
+          return commentObject(c);
+        },
         get items() { return book.comments.map(commentObject); },
         load() { return this; },
       };

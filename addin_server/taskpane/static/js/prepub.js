@@ -117,17 +117,18 @@ async function readExcel() {
     });
     for (const { comment } of located) comment.load("content");
     await ctx.sync();
-    view.comments = new Map();
+    const byCell = new Map();
     for (const { comment, loc } of located) {
       const key = refKey(loc.address);
-      if (key) view.comments.set(key, comment);
+      if (key) byCell.set(key, comment.content || "");
     }
+    view.comments = byCell; // which cells already have a comment (Excel allows one per cell)
     const values = {};
     for (const [ref, range] of cells) values[ref] = range.values[0][0];
     const cellComments = {};
     for (const ref of wanted.keys()) {
-      const c = view.comments.get(refKey(ref));
-      if (c) cellComments[ref] = c.content || "";
+      const key = refKey(ref);
+      if (byCell.has(key)) cellComments[ref] = byCell.get(key);
     }
     return { host: "excel", rows: rows.map((r) => r.slice(0, 7).map((v) => (v === null ? "" : v))), values,
       cell_comments: cellComments };
@@ -341,16 +342,24 @@ async function commentWord(batch) {
 async function commentExcel(batch) {
   await Excel.run(async (ctx) => {
     const comments = ctx.workbook.comments;
+    const quoted = (item) => {
+      const ref = splitRef(item.cell);
+      return `'${ref.sheet.replace(/'/g, "''")}'!${ref.address}`;
+    };
+    // Objects of an earlier Excel.run cannot be used here: the existing comments are fetched again.
+    const existing = batch.filter((item) => view.comments.has(refKey(item.cell)))
+      .map((item) => {
+        const comment = comments.getItemByCell(quoted(item));
+        comment.load("content");
+        return { item, comment };
+      });
+    if (existing.length) await ctx.sync();
+    for (const { item, comment } of existing) {
+      // Excel keeps one comment per cell: the disclosure is appended, as the tagger does.
+      comment.content = `${comment.content || ""}\n\n${item.disclosure}`;
+    }
     for (const item of batch) {
-      const existing = view.comments.get(refKey(item.cell));
-      if (existing) {
-        // Excel keeps one comment per cell: the disclosure is appended, as the tagger does.
-        existing.content = `${existing.content || ""}\n\n${item.disclosure}`;
-      } else {
-        const ref = splitRef(item.cell);
-        const quoted = `'${ref.sheet.replace(/'/g, "''")}'!${ref.address}`;
-        comments.add(quoted, item.disclosure);
-      }
+      if (!view.comments.has(refKey(item.cell))) comments.add(quoted(item), item.disclosure);
     }
     await ctx.sync();
   });
