@@ -14,10 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from lxml import etree
-
 from docx_tools import oxml, provenance, tagger, xlsx
-from docx_tools.oxml import qn
+from docx_tools.oxml import etree, qn  # lxml through oxml, the one module that knows OOXML
 from docx_tools.package import PackageError
 
 _PKG = "http://schemas.microsoft.com/office/2006/xmlPackage"

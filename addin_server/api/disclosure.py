@@ -66,7 +66,7 @@ class CommentSchema(_Base):
 class DisclosureCheckRequestSchema(_Base):
     """Word: `ooxml` (+ `provenance`, `comments`); Excel: `rows` (+ `values`, `cell_comments`)."""
 
-    host = fields.String(required=True, error_messages=MSG,
+    host = fields.String(required=True, error_messages={**MSG, "invalid": "文字列で指定してください。"},
                          validate=validate.OneOf(["word", "excel"], error="word か excel を指定してください。"))
     ooxml = fields.String(load_default=None, allow_none=True,
                           error_messages={**MSG, "invalid": "文字列で指定してください。"},
