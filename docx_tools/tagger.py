@@ -3,7 +3,10 @@
 For each AI insertion recorded in a document's provenance it decides whether the insertion is
 ``pending`` (its control still holds unaccepted revisions), ``modified``, ``unmodified`` or
 ``missing``, and anchors a disclosure comment on every unmodified insertion that has none yet.
-Only the parts it has to change are rewritten; everything else is copied byte for byte.
+A proofread recorded edit by edit (contract 3) is classified and disclosed per edit, and gets an
+overall status from its edits. Only the parts it has to change are rewritten; everything else is
+copied byte for byte. :func:`classify_document` is also what the task pane's 公開前チェック runs
+(through :mod:`docx_tools.check`).
 """
 
 from __future__ import annotations
