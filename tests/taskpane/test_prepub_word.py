@@ -49,6 +49,12 @@ def _flow(open_pane, data: bytes) -> None:
     assert sorted(c["text"] for c in added) == tool_texts
     assert all(c["author"] == AUTHOR for c in added)
     assert pane.page.is_disabled("#prepub-tag")
+    # Checking again reads the new comments back (body.getComments): nothing is left to add.
+    pane.page.click("#prepub-run")
+    pane.page.wait_for_selector("#prepub-status.ok:not([hidden]), #prepub-status.error:not([hidden])")
+    pane.page.wait_for_selector("#prepub-result:not([hidden])")
+    assert pane.page.is_disabled("#prepub-tag")
+    assert "注記なし" not in pane.page.inner_text("#prepub-list-unmodified")
     # Tagging the document as it stands now (the pane's comments in it) changes nothing.
     after = with_pane_comments(data, added, AUTHOR)
     new, results = tagger.process_bytes(after, ".docx")
@@ -94,7 +100,11 @@ def test_empty_state_and_accessible_structure(open_pane) -> None:
     assert pane.page.is_visible("#prepub-empty")
     assert pane.page.get_attribute("#prepub-status", "role") == "status"
     assert "記録はありません" in pane.page.inner_text("#prepub-status")
-    # Tabs: keyboard operable (arrow keys), selected state exposed.
+    # Tabs: keyboard operable (arrow keys), selected state exposed, panels labelled by their tab.
+    assert pane.page.get_attribute("#app", "role") == "tabpanel"
+    assert pane.page.get_attribute("#app", "aria-labelledby") == "tab-generate"
+    headings = [h.inner_text() for h in pane.page.query_selector_all("#prepub h2, #prepub h3")]
+    assert headings[:2] == ["公開前チェック", "確認結果"] and "確認待ち（このままでは公開できません）" in headings
     pane.page.focus("#tab-prepub")
     pane.page.keyboard.press("ArrowLeft")
     assert pane.page.get_attribute("#tab-generate", "aria-selected") == "true"

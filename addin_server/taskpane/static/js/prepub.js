@@ -380,6 +380,9 @@ function selectTab(tab, focus = false) {
 function wireTabs() {
   const tabs = [...document.querySelectorAll("#views [role=tab]")];
   for (const tab of tabs) {
+    const panel = $(tab.getAttribute("aria-controls"));
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", tab.id);
     tab.addEventListener("click", () => selectTab(tab));
     tab.addEventListener("keydown", (ev) => {
       const i = tabs.indexOf(tab);
