@@ -136,13 +136,17 @@ def annotate_package(pkg: Package, call: Call, operation: str, chosen: list[int]
             text = _text_of(group)
             res = call("proofread", text)
             applied = _apply_edits(writer, group, res.edits)
-            if not applied:
-                outcomes.append(Outcome(res.request_id, "proofread", res.model or "", 0, list(res.findings)))
-                continue
-            sdt = revisions.wrap_in_sdt(group, TAG_PREFIX + res.request_id, CONTROL_TITLE, writer.next_sdt_id())
-            records.append(provenance.make_insertion(res.request_id, "proofread", res.model or "",
-                                                     revisions.range_text(sdt, "accepted")))
-            outcomes.append(Outcome(res.request_id, "proofread", res.model or "", applied, list(res.findings)))
+            if applied:
+                # Per-edit provenance (contract 3): each replacement is its own control
+                # `oasis:<id>#<n>`, numbered in text order; the person's text stays unmarked.
+                for n, (_start, _e, ins_el) in enumerate(sorted(applied, key=lambda a: a[0]), start=1):
+                    if ins_el is not None:
+                        revisions.wrap_in_sdt([ins_el], f"{TAG_PREFIX}{res.request_id}#{n}", CONTROL_TITLE,
+                                              writer.next_sdt_id())
+                records.append(provenance.make_insertion(
+                    res.request_id, "proofread", res.model or "", "",
+                    edits=[e.replacement for _s, e, _i in sorted(applied, key=lambda a: a[0])]))
+            outcomes.append(Outcome(res.request_id, "proofread", res.model or "", len(applied), list(res.findings)))
     pkg.mark_changed(main)
     if records:
         provenance.add_provenance(pkg, records)
@@ -157,13 +161,15 @@ def _block_of(p: etree._Element) -> etree._Element:
     return node
 
 
-def _apply_edits(writer: revisions.RevisionWriter, group: list[etree._Element], edits: Sequence[TextEdit]) -> int:
-    """Apply edits (offsets into the group's text joined by \\n) as w:del + w:ins, last first."""
+def _apply_edits(writer: revisions.RevisionWriter, group: list[etree._Element],
+                 edits: Sequence[TextEdit]) -> list[tuple[int, TextEdit, etree._Element | None]]:
+    """Apply edits (offsets into the group's text joined by \\n) as w:del + w:ins, last first;
+    returns (start, edit, its w:ins or None for a deletion) per applied edit."""
     starts, pos = [], 0
     for p in group:
         starts.append(pos)
         pos += len(revisions.block_text(p)) + 1
-    applied = 0
+    applied: list[tuple[int, TextEdit, etree._Element | None]] = []
     for e in sorted(edits, key=lambda e: e.start, reverse=True):
         k = max(i for i, s in enumerate(starts) if s <= e.start)
         p = group[k]
@@ -171,9 +177,11 @@ def _apply_edits(writer: revisions.RevisionWriter, group: list[etree._Element], 
         current = revisions.block_text(p)
         if end > len(current) or current[start:end] != e.original:
             continue  # an edit across paragraphs or one that no longer matches is not applied
+        if "\n" in e.replacement:
+            continue  # a replacement that would break the paragraph is left to the person
         try:
-            writer.replace_range(p, start, end, e.replacement)
+            _del, ins_el = writer.replace_range(p, start, end, e.replacement)
         except ValueError:
             continue
-        applied += 1
+        applied.append((e.start, e, ins_el))
     return applied

@@ -8,7 +8,7 @@ one leaf module lets the Word and Excel sides import it without importing each o
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,7 +25,6 @@ STATUSES = (PENDING, MODIFIED, UNMODIFIED, MISSING)
 
 # The request-id line is what makes tagging idempotent: a comment holding it is ours.
 ID_LABEL = "依頼ID: "
-_ID_LINE = re.compile(r"^依頼ID: (\S+)$", re.MULTILINE)
 
 
 class Disclosable(Protocol):
@@ -39,25 +38,62 @@ class Disclosable(Protocol):
     def created(self) -> str: ...
 
 
-def disclosure_text(ins: Disclosable) -> str:
-    """The Japanese disclosure comment for an insertion used without edits."""
+def disclosure_key(ins_id: str, n: int | None = None) -> str:
+    """What the disclosure's id line names: the request id, or ``<id>#<n>`` for one edit of a
+    per-edit proofread (the same suffix as the edit's control tag)."""
+    return ins_id if n is None else f"{ins_id}#{n}"
+
+
+def disclosure_text(ins: Disclosable, n: int | None = None) -> str:
+    """The Japanese disclosure comment for an insertion (or one edit of it) used without edits."""
     date = ins.created[:10] if ins.created else "不明"
     return (
         "この部分は生成AIを利用して作成し、編集せずにそのまま使用しています"
         "（大阪市生成AI利用ガイドライン 共通ルール8〔common-8〕による表示）。\n"
-        f"{ID_LABEL}{ins.id}\n"
+        f"{ID_LABEL}{disclosure_key(ins.id, n)}\n"
         f"モデル: {ins.model or '不明'}\n"
         f"作成日: {date}"
     )
 
 
 def disclosed_ids(text: str) -> set[str]:
-    """The request ids a comment text discloses (the parser of `disclosure_text`)."""
-    return set(_ID_LINE.findall(text))
+    """The keys a comment text discloses (the parser of `disclosure_text`): whole id lines only,
+    so ``依頼ID: X`` never matches ``依頼ID: X#2``."""
+    return {line.strip()[len(ID_LABEL):] for line in text.splitlines()
+            if line.strip().startswith(ID_LABEL) and len(line.strip()) > len(ID_LABEL)}
 
 
-def discloses(text: str, ins_id: str) -> bool:
-    return ins_id in disclosed_ids(text)
+def has_id_line(text: str, key: str) -> bool:
+    return key in disclosed_ids(text)
+
+
+def _squash(text: str) -> str:
+    return "".join(unicodedata.normalize("NFC", text).split())
+
+
+def is_disclosed(comments: list[tuple[str, str]], key: str, full_text: str) -> bool:
+    """Whether one of the (author, text) comments already discloses ``key``.
+
+    A comment by ``oasis-addin`` naming the id counts; so does a comment by anyone that holds the
+    complete disclosure text, whitespace aside: the task pane's 公開前チェック writes exactly this
+    text, but Office.js comments always carry the person's name as author.
+    """
+    want = _squash(full_text)
+    return any((author == AUTHOR and has_id_line(text, key)) or want in _squash(text)
+               for author, text in comments)
+
+
+@dataclass
+class EditResult:
+    """One edit of a per-edit proofread: classified and tagged on its own."""
+
+    n: int
+    status: str
+    tagged: bool
+    added: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {"n": self.n, "status": self.status, "tagged": self.tagged}
 
 
 @dataclass
@@ -67,9 +103,14 @@ class InsertionResult:
     status: str
     tagged: bool
     added: bool = False
+    edits: list[EditResult] | None = None  # per-edit proofreads only
 
     def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "operation": self.operation, "status": self.status, "tagged": self.tagged}
+        out: dict[str, object] = {"id": self.id, "operation": self.operation, "status": self.status,
+                                  "tagged": self.tagged}
+        if self.edits is not None:
+            out["edits"] = [e.to_dict() for e in self.edits]
+        return out
 
 
 @dataclass

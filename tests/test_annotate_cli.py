@@ -69,14 +69,27 @@ def test_proofread_edits_become_del_ins_pairs(tmp_path: Path) -> None:
     pkg = Package.from_bytes(out.read_bytes())
     records = provenance.read_provenance(pkg)
     assert len(records) == 1 and records[0].operation == "proofread"
-    sdt = oxml.find_sdts_by_tag(pkg.xml("word/document.xml"), "oasis:" + records[0].id)[0]
-    assert revisions.range_text(sdt, "rejected") == SOURCE[1]
-    accepted = revisions.range_text(sdt, "accepted")
-    assert accepted == records[0].text and accepted != SOURCE[1]
-    dels, inss = list(sdt.iter(qn("w:del"))), list(sdt.iter(qn("w:ins")))
-    assert dels and len(dels) == len(inss)
+    rec = records[0]
+    root = pkg.xml("word/document.xml")
+    # Per-edit format: no control around the person's paragraph, one control per replacement.
+    assert oxml.find_sdts_by_tag(root, "oasis:" + rec.id) == []
+    assert rec.edits and [e.n for e in rec.edits] == list(range(1, len(rec.edits) + 1))
+    assert rec.text == "\n".join(e.text for e in rec.edits)
+    assert rec.sha256 == provenance.text_sha256(rec.text)
+    para = root.find(qn("w:body")).findall(qn("w:p"))[1]
+    assert revisions.block_text(para, "rejected") == SOURCE[1]
+    assert revisions.block_text(para, "accepted") != SOURCE[1]
+    for e in rec.edits:
+        assert e.sha256 == provenance.text_sha256(e.text)
+        (sdt,) = oxml.find_sdts_by_tag(root, f"oasis:{rec.id}#{e.n}")
+        assert revisions.range_text(sdt, "accepted") == e.text
+        assert revisions.range_text(sdt, "rejected") == ""  # only AI text inside the control
+        assert sdt.getparent() is para
+    dels = list(para.iter(qn("w:del")))
+    assert dels and len(dels) == len(list(para.iter(qn("w:ins"))))
     for d in dels:
-        assert d.getnext() is not None and d.getnext().tag == qn("w:ins")
+        nxt = d.getnext()
+        assert nxt is not None and (nxt.tag == qn("w:ins") or oxml.sdt_tag(nxt).startswith(f"oasis:{rec.id}#"))
 
 
 def test_accepting_everything_makes_the_tagger_tag(tmp_path: Path) -> None:

@@ -52,6 +52,97 @@ def ins(ins_id: str, text: str, operation: str = "summarize") -> Insertion:
     return make_insertion(ins_id, operation, MODEL, text, created="2026-11-20T01:02:03Z")
 
 
+def proofread_edits(pkg: Package, para: int, ins_id: str,
+                    edits: Sequence[tuple[str, str]]) -> dict[int, etree._Element]:
+    """Apply per-edit proofread edits to body paragraph ``para`` the way the task pane does:
+    each (original, replacement) as a tracked replacement of the first occurrence of
+    ``original`` in the paragraph's current text, the replacement wrapped in its own control
+    ``oasis:<id>#<n>`` (n in the given order); deletions get no control. Returns n -> control."""
+    root = pkg.xml("word/document.xml")
+    p = body_paragraphs(pkg)[para]
+    writer = revisions.RevisionWriter(root, "oasis-addin")
+    controls: dict[int, etree._Element] = {}
+    for n, (original, replacement) in enumerate(edits, start=1):
+        text = revisions.block_text(p)
+        start = text.index(original)
+        _del, ins_el = writer.replace_range(p, start, start + len(original), replacement)
+        if ins_el is not None:
+            controls[n] = revisions.wrap_in_sdt([ins_el], f"{disclosure.TAG_PREFIX}{ins_id}#{n}",
+                                                disclosure.CONTROL_TITLE, writer.next_sdt_id())
+    pkg.mark_changed("word/document.xml")
+    return controls
+
+
+def accept_in(p: etree._Element) -> None:
+    """Accept every tracked insertion and deletion inside paragraph ``p`` (as Word's 承諾 does)."""
+    for el in list(p.iter(qn("w:ins"), qn("w:del"))):
+        parent = el.getparent()
+        if el.tag == qn("w:del"):
+            parent.remove(el)
+            continue
+        for child in list(el):
+            el.addprevious(child)
+        parent.remove(el)
+
+
+def accept_edit(sdt: etree._Element) -> None:
+    """Accept one edit: its deletion just before the control and the insertion inside it."""
+    prev = sdt.getprevious()
+    if prev is not None and prev.tag == qn("w:del"):
+        prev.getparent().remove(prev)
+    for el in list(sdt.iter(qn("w:ins"))):
+        for child in list(el):
+            el.addprevious(child)
+        el.getparent().remove(el)
+
+
+def set_control_text(sdt: etree._Element, text: str) -> None:
+    """Replace what a (run-level) control shows, as a person typing over it with tracking off."""
+    ts = list(sdt.iter(qn("w:t")))
+    ts[0].text = text
+    for t in ts[1:]:
+        t.text = ""
+
+
+def unwrap(sdt: etree._Element) -> None:
+    """Remove a control but keep its content (Word's 「コンテンツ コントロールの削除」)."""
+    content = sdt.find(qn("w:sdtContent"))
+    for child in list(content):
+        sdt.addprevious(child)
+    sdt.getparent().remove(sdt)
+
+
+def proofread_ins(ins_id: str, replacements: Sequence[str]) -> Insertion:
+    return make_insertion(ins_id, "proofread", MODEL, "", created="2026-11-20T01:02:03Z", edits=list(replacements))
+
+
+PKG_NS = "http://schemas.microsoft.com/office/2006/xmlPackage"
+
+
+def flat_opc(data: bytes, with_comments: bool = True) -> str:
+    """What Word's ``body.getOoxml()`` gives for a document: a flat OPC ``pkg:package`` holding
+    the main document part (and its comments part, when asked)."""
+    pkg = Package.from_bytes(data)
+    root = etree.Element(f"{{{PKG_NS}}}package", nsmap={"pkg": PKG_NS})
+    names = ["word/document.xml"] + (["word/comments.xml"] if with_comments and "word/comments.xml" in pkg.parts else [])
+    for name in names:
+        part = etree.SubElement(root, f"{{{PKG_NS}}}part")
+        part.set(f"{{{PKG_NS}}}name", "/" + name)
+        part.set(f"{{{PKG_NS}}}contentType", "application/xml")
+        etree.SubElement(part, f"{{{PKG_NS}}}xmlData").append(pkg.xml(name))
+    return etree.tostring(root, encoding="unicode")
+
+
+def provenance_xml(data: bytes) -> list[str]:
+    """The provenance custom XML part(s) of a document, as the pane reads them (getXml)."""
+    pkg = Package.from_bytes(data)
+    out = []
+    for name in provenance.custom_xml_parts(pkg):
+        if pkg.xml(name).tag == f"{{{provenance.oxml.PROVENANCE_NS}}}provenance":
+            out.append(pkg.parts[name].decode("utf-8"))
+    return out
+
+
 def comments_of(data: bytes) -> list[tuple[str, str]]:
     d = docx.Document(io.BytesIO(data))
     return [(c.author, c.text) for c in d.comments]

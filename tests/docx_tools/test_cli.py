@@ -80,7 +80,7 @@ def test_pending_exit_code_and_csv(tmp_path: Path) -> None:
     by_id = {r["id"]: r for r in rows}
     assert by_id["P1"]["status"] == "pending" and by_id["P1"]["tagged"] == "false"
     assert by_id["A1"]["status"] == "unmodified" and by_id["A1"]["tagged"] == "false"  # dry run
-    assert set(rows[0]) == {"path", "id", "operation", "status", "tagged", "error"}
+    assert set(rows[0]) == {"path", "id", "operation", "status", "tagged", "error", "edit"}
     assert main(["tag", str(root), "--dry-run", "--pending-exit-code", "0", "--quiet"]) == 0
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lxml import etree
+
 from tests.taskpane.conftest import Pane
 from tests.taskpane.test_pane_excel import PROOF, TABLE, excel
 from tests.taskpane.test_pane_word import INSERT_CALLS, SOURCE, TITLE, provenance, word
@@ -141,9 +143,11 @@ def test_word_proofread_after_non_bmp_characters_applies_every_edit(open_pane) -
     corrected = "𠮷田さんと𩸽😀の資料を確認してください。ABCの件は確認できます。"
     assert snap["word"]["text"] == corrected + "\n次の段落。"
     assert len(pane.calls("Range.insertText")) == 3 and len(snap["word"]["revisions"]) == 3
-    assert [c["tag"] for c in snap["word"]["controls"]] == [f"oasis:{request_id}"]
+    # Only AI text is AI: one control per applied edit, none around the person's text.
+    assert sorted(c["tag"] for c in snap["word"]["controls"]) == [f"oasis:{request_id}#{n}" for n in (1, 2, 3)]
     (ins,) = provenance(snap)
-    assert ins.get("id") == request_id
+    assert ins.get("id") == request_id and ins.get("operation") == "proofread"
+    assert len([e for e in ins if etree.QName(e).localname == "edit"]) == 3
 
 
 def test_word_summary_highlight_after_non_bmp_characters(open_pane) -> None:
@@ -437,7 +441,9 @@ def test_notes_and_edit_sources_are_shown(open_pane) -> None:
     pane.wait_status("ok")
     corrected = "😀大阪市の資料を確認してください。なお、これについては検討します。"
     assert pane.snapshot()["word"]["text"] == corrected + "\n別"
-    assert [c["title"] for c in pane.snapshot()["word"]["controls"]] == [TITLE]
+    # One control per applied edit, each holding only the replacement (only AI text is AI).
+    assert sorted((c["title"], c["text"]) for c in pane.snapshot()["word"]["controls"]) == [
+        (TITLE, "ください"), (TITLE, "大阪市")]
 
 
 def test_task_name_is_stored_once_when_running(open_pane) -> None:

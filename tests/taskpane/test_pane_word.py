@@ -132,13 +132,24 @@ def test_proofread_applies_each_edit_as_its_own_tracked_replacement(open_pane) -
     assert len(replacements) == len(edits)  # one tracked replacement per edit, not one big replace
     assert all(c["location"] == "Replace" and len(c["original"]) < len(paragraphs[0]) for c in replacements)
     assert len(snap["word"]["revisions"]) == len(edits)
-    # The content control wraps the proofread range, which now reads as the corrected text.
+    # Only AI text is AI (contract 3): one control per replacement, numbered in text order,
+    # holding exactly that replacement; none around the person's own text.
     controls = snap["word"]["controls"]
-    assert [(c["tag"], c["title"]) for c in controls] == [(f"oasis:{request_id}", TITLE)]
-    assert controls[0]["text"] == corrected
+    by_position = sorted(replacements, key=lambda c: paragraphs[0].find(c["original"]))
+    assert sorted((c["tag"], c["title"]) for c in controls) == sorted(
+        (f"oasis:{request_id}#{n}", TITLE) for n in range(1, len(edits) + 1))
+    tags = {c["tag"]: c["text"] for c in controls}
+    assert [tags[f"oasis:{request_id}#{n}"] for n in range(1, len(edits) + 1)] == [c["text"] for c in by_position]
     assert snap["word"]["text"] == corrected + "\n" + paragraphs[1]  # the next paragraph untouched
     (ins,) = provenance(snap)
-    check_insertion(ins, request_id, "proofread", model, corrected)
+    texts = [c["text"] for c in by_position]
+    check_insertion(ins, request_id, "proofread", model, "\n".join(texts))
+    recorded = ins.findall(f"{{{PROV_NS}}}edit")
+    assert [(e.get("n"), e.findtext(f"{{{PROV_NS}}}text")) for e in recorded] == [
+        (str(n), t) for n, t in enumerate(texts, start=1)]
+    for e in recorded:
+        assert e.get("sha256") == hashlib.sha256(e.findtext(f"{{{PROV_NS}}}text").encode("utf-8")).hexdigest()
+    assert snap["word"]["trackingMode"] == "Off"  # the person's mode is back after the insert
     assert not pane.console_errors
 
 

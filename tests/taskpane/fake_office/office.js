@@ -35,6 +35,7 @@
     trackingMode: (cfg.word && cfg.word.trackingMode) || "Off",
     revisions: [],
     bookmarks: new Map(), // lower-cased name -> {name, range}
+    comments: [],
   };
   // Bookmark names as Word takes them: letters, digits, "_"; a leading "_" hides it; ≤ 40 chars.
   const BOOKMARK_NAME = /^_?[A-Za-z][A-Za-z0-9_]*$/;
@@ -101,7 +102,13 @@
       return new WRange(at, at + text.length);
     }
     insertText(text, location) {
-      if (location !== "Replace") throw new Error("fake: only Replace is implemented");
+      if (location === "After" || location === "Before" || location === "End" || location === "Start") {
+        const at = location === "After" || location === "End" ? this.end : this.start;
+        record("Range.insertText", { text, location, original: "", trackingMode: doc.trackingMode });
+        edit(at, at, text);
+        return new WRange(at, at + text.length);
+      }
+      if (location !== "Replace") throw new Error("fake: unsupported location " + location);
       const original = doc.text.slice(this.start, this.end);
       record("Range.insertText", { text, location, original, trackingMode: doc.trackingMode });
       const s = this.start;
@@ -118,6 +125,22 @@
       }
       if (this.start === this.end) throw new Error("fake: bookmark on an empty range");
       doc.bookmarks.set(name.toLowerCase(), { name, range: new WRange(this.start, this.end) });
+    }
+    delete() {
+      record("Range.delete", { original: doc.text.slice(this.start, this.end), trackingMode: doc.trackingMode });
+      edit(this.start, this.end, "");
+    }
+    select(mode) {
+      record("Range.select", { text: doc.text.slice(this.start, this.end), start: this.start, end: this.end, mode });
+      doc.selection.start = this.start;
+      doc.selection.end = this.end;
+    }
+    insertComment(text) {
+      requireSet("WordApi", "1.4");
+      record("Range.insertComment", { text, anchor: doc.text.slice(this.start, this.end), start: this.start, end: this.end });
+      const comment = { content: text, authorName: cfg.userName || "職員 太郎", range: new WRange(this.start, this.end) };
+      doc.comments.push(comment);
+      return comment;
     }
     insertContentControl() {
       const range = new WRange(this.start, this.end);
@@ -155,6 +178,7 @@
     load() { return this; }
     getRange(where) { return this.range.getRange(where); }
     search(q, o) { return this.range.search(q, o); }
+    select(mode) { return this.range.select(mode); }
   }
 
   function nsOf(xml) {
@@ -166,7 +190,37 @@
   // Office.js: PropertyNotLoaded otherwise); the value read is the one at that sync.
   let loadedTracking = { requested: false, value: undefined };
   const TRACKING_MODES = new Set(["Off", "TrackAll", "TrackMineOnly"]);
+  // The body as OOXML comes from the test (built with docx_tools from the same document), as
+  // Word's body.getOoxml() returns a flat OPC package; the fake does not derive it from doc.text.
+  const body = {
+    getOoxml() {
+      requireSet("WordApi", "1.1");
+      record("body.getOoxml");
+      return { value: (cfg.word && cfg.word.ooxml) || "" };
+    },
+    getRange(where) {
+      const w = where || "Whole";
+      if (w === "Start") return new WRange(0, 0);
+      if (w === "End") return new WRange(doc.text.length, doc.text.length);
+      return new WRange(0, doc.text.length);
+    },
+    search(q, o) { return new WRange(0, doc.text.length).search(q, o); },
+    getComments() {
+      requireSet("WordApi", "1.4");
+      record("body.getComments");
+      return { items: doc.comments.slice(), load() { return this; } };
+    },
+  };
+
   const wordDocument = {
+    load() { return this; },
+    get body() { return body; },
+    contentControls: {
+      getByTag(tag) {
+        record("contentControls.getByTag", { tag });
+        return { items: doc.controls.filter((cc) => cc.tag === tag), load() { return this; } };
+      },
+    },
     getSelection() {
       record("document.getSelection");
       return new WRange(doc.selection.start, doc.selection.end);
@@ -225,6 +279,15 @@
     return part;
   }
   for (const xml of (cfg.word && cfg.word.parts) || []) doc.parts.push(makePart(xml));
+  for (const c of (cfg.word && cfg.word.controls) || []) {
+    const cc = new WContentControl(new WRange(c.start, c.end));
+    cc.props.tag = c.tag;
+    cc.props.title = c.title || "";
+    doc.controls.push(cc);
+  }
+  for (const c of (cfg.word && cfg.word.comments) || []) {
+    doc.comments.push({ content: c.text, authorName: c.author, range: new WRange(0, 0) });
+  }
   const sel = (cfg.word && cfg.word.selection) || [0, doc.text.length];
   doc.selection = track({ start: sel[0], end: sel[1] });
 
@@ -380,6 +443,23 @@
     }
   }
 
+  function commentObject(c) {
+    return {
+      get content() { return c.content; },
+      set content(v) {
+        record("Comment.content", { sheet: c.sheet, address: c.address, value: v });
+        c.content = v;
+      },
+      get authorName() { return c.author || "職員 太郎"; },
+      getLocation() {
+        const p = parseAddress(c.address);
+        return new XRange(book.sheets.get(c.sheet) || { name: c.sheet, cells: new Map() }, p.row, p.col, 1, 1);
+      },
+      load() { return this; },
+    };
+  }
+  for (const c of xl.comments || []) book.comments.push({ sheet: c.sheet, address: c.address, content: c.content, author: c.author });
+
   const workbook = {
     getSelectedRange() {
       record("workbook.getSelectedRange");
@@ -414,6 +494,14 @@
           }
           book.comments.push({ sheet: ref.sheet, address: ref.address, content });
         },
+        getItemByCell(cellAddress) {
+          const ref = splitRef(cellAddress);
+          const c = book.comments.find((x) => x.sheet === ref.sheet && x.address === ref.address);
+          if (!c) throw new Error("fake: ItemNotFound " + cellAddress);
+          return commentObject(c);
+        },
+        get items() { return book.comments.map(commentObject); },
+        load() { return this; },
       };
     },
   };
@@ -502,6 +590,9 @@
           parts: doc.parts.map((p) => p.xml),
           bookmarks: [...doc.bookmarks.values()].map((b) => ({ name: b.name, text: doc.text.slice(b.range.start, b.range.end) })),
           selection: [doc.selection.start, doc.selection.end],
+          comments: doc.comments.map((c) => ({ text: c.content, author: c.authorName,
+            anchor: doc.text.slice(c.range.start, c.range.end) })),
+          selectionText: doc.text.slice(doc.selection.start, doc.selection.end),
         },
         excel: { sheets, comments: book.comments, active: book.active, selection: book.selection },
       };

@@ -186,6 +186,11 @@ export async function proofread(body, signal) {
   return toUtf16(body, await request("POST", "/proofread", body, signal));
 }
 
+/** 公開前チェック: the document's parts, classified on the server by the batch tagger's rules. */
+export function disclosureCheck(body, signal) {
+  return request("POST", "/disclosure/check", body, signal);
+}
+
 /** Parse one server-sent event block ("event: x\ndata: y"). */
 function parseEvent(block) {
   let event = "message";

@@ -2,8 +2,8 @@
 // with the provenance custom XML part; never untracked, and the person's own tracking mode is
 // put back afterwards.
 
-import { makeInsertion, NAMESPACE, provenanceXml, tagFor, TITLE } from "./provenance.js";
-import { applyEdits, HostError, occurrences } from "./util.js";
+import { editTagFor, makeInsertion, makeProofreadInsertion, NAMESPACE, provenanceXml, tagFor, TITLE } from "./provenance.js";
+import { HostError, occurrences } from "./util.js";
 
 const SEARCH_MAX = 255; // Word's search string limit
 
@@ -175,19 +175,7 @@ export async function insertSummary({ text, requestId, model, bookmark, sentText
   });
 }
 
-/** An empty `original` cannot be searched for: widen it by one neighbouring character. */
-function searchable(text, e) {
-  if (e.original) return { start: e.start, original: e.original, replacement: e.replacement };
-  if (e.start > 0 && text[e.start - 1] !== "\n") {
-    const ch = text[e.start - 1];
-    return { start: e.start - 1, original: ch, replacement: ch + e.replacement };
-  }
-  if (e.start < text.length && text[e.start] !== "\n") {
-    const ch = text[e.start];
-    return { start: e.start, original: ch, replacement: e.replacement + ch };
-  }
-  return null;
-}
+// ---- proofread: only AI text is AI (contract 3) ---------------------------------------------
 
 function escapeSearch(s) {
   return s.replace(/\^/g, "^^"); // ^ starts Word's special-character codes
@@ -200,44 +188,75 @@ export async function applyProofread({ sentText, edits, requestId, model, bookma
 }
 
 /**
- * The proofread insertion proper: each edit its own tracked replacement (from the end backwards,
- * so earlier occurrences keep their index) inside a content control around the source. Edits
- * are located first; when none can be applied nothing is written (no control, no provenance, no
- * change to the tracking mode); otherwise trackingOn() comes before the first write.
- * Offsets are UTF-16 indices into `sentText` (api.js converted them).
+ * Where an edit goes in Word: the text to search for (and which occurrence of it in the sent
+ * text), and how to write. An empty `original` (a pure insertion) is found through a neighbouring
+ * character and written Before/After it, so the control holds the inserted text only.
+ */
+function plan(text, e) {
+  if (e.replacement.includes("\n")) return null; // a replacement that would split a paragraph
+  if (e.original) {
+    if (e.original.includes("\n") || e.original.length > SEARCH_MAX) return null;
+    return { search: e.original, at: e.start, how: e.replacement ? "Replace" : "Delete" };
+  }
+  if (!e.replacement) return null;
+  // The last code point before the insertion point, else the first one after it.
+  const prevCh = Array.from(text.slice(Math.max(0, e.start - 2), e.start)).pop() || "";
+  if (prevCh && prevCh !== "\n") return { search: prevCh, at: e.start - prevCh.length, how: "After" };
+  const nextCh = Array.from(text.slice(e.start, e.start + 2))[0] || "";
+  if (nextCh && nextCh !== "\n") return { search: nextCh, at: e.start, how: "Before" };
+  return null;
+}
+
+/**
+ * The proofread insertion proper: each applied edit is its own tracked change; each replacement
+ * (never the person's surrounding text) is wrapped in its own control `oasis:<id>#<n>` and listed
+ * in one provenance record with its hash (contract 3). Every edit is located before anything is
+ * written, so a proofread none of whose edits can be placed writes nothing at all (no tracking
+ * change, no control, no provenance); otherwise trackingOn() comes before the first write.
+ * Offsets are UTF-16 indices into `sentText` (api.js converted them once).
  */
 async function proofreadInto(ctx, source, trackingOn, { sentText, edits, requestId, model }) {
-  const located = [];
   const skipped = [];
-  for (const e of [...edits].sort((a, b) => b.start - a.start)) {
-    const op = searchable(sentText, e);
-    if (!op || op.original.includes("\n") || op.original.length > SEARCH_MAX) {
+  const located = [];
+  for (const e of edits) {
+    const p = plan(sentText, e);
+    const nth = p ? occurrences(sentText, p.search).indexOf(p.at) : -1;
+    if (!p || nth < 0) {
       skipped.push(e);
       continue;
     }
-    const found = source.search(escapeSearch(op.original), { matchCase: true });
+    const found = source.search(escapeSearch(p.search), { matchCase: true });
     found.load("items");
-    located.push({ e, op, found, nth: occurrences(sentText, op.original).indexOf(op.start) });
+    located.push({ e, p, nth, found });
   }
-  if (located.length) await ctx.sync();
-  const usable = [];
+  if (located.length) await ctx.sync(); // one round trip for all searches, before any write
+  const ready = [];
   for (const item of located) {
-    if (item.nth < 0 || item.found.items.length <= item.nth) skipped.push(item.e);
-    else usable.push(item);
+    if (item.found.items.length <= item.nth) skipped.push(item.e);
+    else ready.push({ ...item, range: item.found.items[item.nth] });
   }
-  if (!usable.length) return { insertion: null, applied: 0, skipped };
+  if (!ready.length) return { insertion: null, applied: 0, skipped };
   await trackingOn();
-  const cc = source.insertContentControl();
-  markControl(cc, requestId);
-  await ctx.sync();
-  const applied = [];
-  for (const { e, op, found, nth } of usable) {
-    found.items[nth].insertText(op.replacement, "Replace");
-    await ctx.sync();
-    applied.push(e);
+  // From the end backwards, so that writing one edit never moves a range still to be used.
+  ready.sort((a, b) => b.e.start - a.e.start);
+  for (const r of ready) {
+    if (r.p.how === "Delete") {
+      r.range.delete();
+      r.control = null;
+    } else {
+      const written = r.range.insertText(r.e.replacement, r.p.how);
+      r.control = written.insertContentControl();
+    }
   }
-  const text = applyEdits(sentText, applied);
-  const ins = await makeInsertion({ requestId, operation: "proofread", model, text });
+  ready.reverse(); // text order: n is 1-based among the applied edits
+  ready.forEach((r, i) => {
+    if (!r.control) return;
+    r.control.tag = editTagFor(requestId, i + 1);
+    r.control.title = TITLE;
+    r.control.appearance = Word.ContentControlAppearance ? Word.ContentControlAppearance.boundingBox : "BoundingBox";
+  });
+  await ctx.sync();
+  const ins = await makeProofreadInsertion({ requestId, model, replacements: ready.map((r) => r.e.replacement) });
   await recordProvenance(ctx, ins);
-  return { insertion: ins, applied: applied.length, skipped };
+  return { insertion: ins, applied: ready.length, skipped };
 }
