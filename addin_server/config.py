@@ -147,6 +147,19 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def dev_bind_message(bind_host: str, *, explicit: bool) -> str:
+    """The one refusal for a development-mode server that would listen beyond this computer."""
+    where = "すべてのネットワーク（空のアドレス）" if not bind_host else f"{bind_host!r}"
+    mode = "AUTH_MODE=dev" if explicit else "AUTH_MODE が未設定（開発モード）"
+    return (
+        f"{mode} のサーバーを {where} で待ち受けることはできません。開発モードは利用者を確認しないため、"
+        "このパソコンの中（ループバック: 127.0.0.1、::1、localhost）でのみ起動できます。"
+        "--host 127.0.0.1 を指定するか、職員に提供する場合は AUTH_MODE=entra と ENTRA_TENANT_ID・"
+        "ENTRA_AUDIENCE を設定してください（ルール common-1）。"
+        f" [development mode binds only to a loopback address, not {bind_host!r}]"
+    )
+
+
 def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = "instance") -> Settings:
     """Check every setting once, at start-up; raise ConfigError naming the first bad one."""
     profile = str(config.get("PROFILE") or "oasis").lower()
@@ -186,7 +199,9 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
                 f"contract excludes training; mark it in APPROVED_ENDPOINTS with {NO_TRAINING_MARK}"
             )
 
-    bind_host = str(config.get("BIND_HOST") or "127.0.0.1")
+    # An explicitly empty bind address stays empty: it means every interface, not loopback.
+    raw_bind = config.get("BIND_HOST")
+    bind_host = "127.0.0.1" if raw_bind is None else str(raw_bind).strip()
     auth_mode = config.get("AUTH_MODE")
     entra_configured = bool(config.get("ENTRA_TENANT_ID") and config.get("ENTRA_AUDIENCE"))
     if not auth_mode:
@@ -195,15 +210,12 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
         elif is_loopback(bind_host):
             auth_mode = "dev"
         else:
-            raise ConfigError(
-                f"AUTH_MODE is not set and the server binds to {bind_host!r}, which is not loopback: "
-                "configure AUTH_MODE=entra with ENTRA_TENANT_ID and ENTRA_AUDIENCE (rule common-1)"
-            )
+            raise ConfigError(dev_bind_message(bind_host, explicit=False))
     auth_mode = str(auth_mode).lower()
     if auth_mode not in AUTH_MODES:
         raise ConfigError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}, got {auth_mode!r}")
     if auth_mode == "dev" and not is_loopback(bind_host):
-        raise ConfigError(f"AUTH_MODE=dev is only allowed on a loopback address, not {bind_host!r}")
+        raise ConfigError(dev_bind_message(bind_host, explicit=True))
     if auth_mode == "entra":
         if not entra_configured:
             raise ConfigError("AUTH_MODE=entra needs ENTRA_TENANT_ID and ENTRA_AUDIENCE")
