@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_USERS": "",
     "RATELIMIT_STORAGE_URI": None,
     "CORS_ORIGINS": "",
+    "PUBLIC_URL": None,
 }
 
 
@@ -83,6 +85,7 @@ class Settings:
     bind_host: str
     incident_contact: str
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    public_url: str | None = None  # the one URL staff reach the server at (manifest, links)
 
     def get(self, key: str, default: Any = None) -> Any:
         """Keys owned by other parts (Entra, network, rate limits) read straight from config."""
@@ -145,6 +148,37 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+_NETLOC = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def parse_public_url(value: Any) -> str | None:
+    """PUBLIC_URL as `scheme://host[:port][/path]` (no trailing slash), or None when unset.
+
+    It names the server in the manifest Office downloads, so it must be exactly a base URL:
+    https (plain http only for a loopback host, in development), no user, query or fragment.
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    parts = urlsplit(text)
+    try:
+        port = parts.port  # ValueError for a port that is not 0..65535
+    except ValueError:
+        port = -1
+    if (parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc
+            or parts.query or parts.fragment or port in (0, -1) or not _NETLOC.fullmatch(parts.netloc)
+            or any(c.isspace() or c in "\"<>'" for c in text)):
+        raise ConfigError(
+            f"PUBLIC_URL {text!r} は URL として正しくありません。職員が使うサーバーの URL を "
+            "https://addin.example.city.osaka.jp の形で指定してください（利用者名・? ・# は不可）。"
+            " [PUBLIC_URL must be an http(s) base URL]")
+    if parts.scheme != "https" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"PUBLIC_URL {text!r} は https:// で始めてください。Office アドインは HTTPS でしか読み込めず、"
+            "http はこのパソコン内（localhost）での開発だけに使えます。 [PUBLIC_URL must use https]")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
 def dev_bind_message(bind_host: str, *, explicit: bool) -> str:
@@ -222,6 +256,8 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
         if not (config.get("ENTRA_JWKS_URL") or config.get("ENTRA_JWKS_FILE")):
             raise ConfigError("AUTH_MODE=entra needs ENTRA_JWKS_URL or ENTRA_JWKS_FILE (the signing keys)")
 
+    public_url = parse_public_url(config.get("PUBLIC_URL"))
+
     return Settings(
         profile=profile,
         database_url=str(database_url),
@@ -240,6 +276,7 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
         bind_host=bind_host,
         incident_contact=str(config.get("INCIDENT_CONTACT") or DEFAULTS["INCIDENT_CONTACT"]),
         raw=dict(config),
+        public_url=public_url,
     )
 
 
