@@ -21,7 +21,7 @@ ADMIN = {"X-Oasis-User": "boss"}
 
 @pytest.fixture
 def admin_client(make_app: Callable[..., Flask]) -> FlaskClient:
-    app = make_app(ADMIN_USERS="dev:boss", RATE_LIMIT="10000 per minute")
+    app = make_app(ADMIN_USERS="dev:boss", RATE_LIMIT="10000 per minute", READ_RATE_LIMIT="10000 per minute")
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash must show as the 500 it would be
     c = app.test_client()
     c.environ_base.update(LOOPBACK)
