@@ -14,6 +14,8 @@ environment (docs/deployment.md):
   GUNICORN_ACCESSLOG        access log file, "-" for stdout          off
   FORWARDED_ALLOW_IPS       proxies whose X-Forwarded-* gunicorn     127.0.0.1,::1 (gunicorn's own)
                             trusts (the TLS reverse proxy)
+  GUNICORN_CONTROL_SOCKET   this instance's own control socket path  off
+                            (gunicornc); unset or "off": none
 """
 
 from __future__ import annotations
@@ -61,6 +63,15 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The heartbeat file on tmpfs: a worker is never killed for a slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 proc_name = "oasis-addin"
+# gunicorn >= 25.1 opens a control socket at one fixed per-user path ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl): every instance on a host would share it, and `gunicornc` could
+# reach (reload, stop, resize) whichever bound it last (issue 10). Off unless an operator names
+# a path for this instance; older gunicorn ignores both settings (it has no control socket).
+_control = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+control_socket_disable = _control.lower() in ("", "0", "off", "no", "false")
+if not control_socket_disable:
+    control_socket = _control
+    control_socket_mode = 0o600  # the service account only
 
 
 def post_fork(server: Any, worker: Any) -> None:
