@@ -24,10 +24,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(tmp_path: Path, *extra: str, scheme: str = "http") -> tuple[subprocess.Popen, str]:
+def start(tmp_path: Path, *extra: str, scheme: str = "http",
+          config: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`oasis-addin serve` on a free loopback port; `config` as OASIS_* variables."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OASIS_") or k.startswith("OASIS_REQUIRE")}
     env["OASIS_DATABASE_URL"] = f"sqlite:///{tmp_path}/audit.db"
+    env.update({f"OASIS_{k}": v for k, v in (config or {}).items()})
     exe = Path(sys.executable).with_name("oasis-addin")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "addin_server.cli"]
     proc = subprocess.Popen([*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), *extra], env=env,
