@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -136,3 +137,13 @@ def test_many_or_long_unknown_keys_are_named_briefly(admin_client: FlaskClient) 
     assert len(fields) == 20  # at most 20 unknown names, each at most 64 characters and "…"
     assert all(len(k) <= 65 for k in fields)
     assert len(resp.get_data()) < 4000
+
+
+def test_audit_export_out_of_range_date_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from addin_server.cli import main
+
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    for flag, value in (("--since", "0001-01-01T00:00:00+14:00"), ("--until", "9999-12-31T23:59:59-14:00")):
+        assert main(["audit", "--database-url", url, "export", flag, value]) == 2
+        err = capsys.readouterr().err
+        assert "エラー" in err and flag in err and "Traceback" not in err
