@@ -159,8 +159,14 @@ def render_manifest(
 
 
 def _run(args: argparse.Namespace) -> int:
+    import os
+
+    url = args.url or os.environ.get("OASIS_PUBLIC_URL", "").strip()
+    if not url:
+        print("エラー: --url を指定するか、環境変数 OASIS_PUBLIC_URL を設定してください。", file=sys.stderr)
+        return 2
     try:
-        xml = render_manifest(args.url, client_id=args.client_id, version=args.version, require_https=True)
+        xml = render_manifest(url, client_id=args.client_id, version=args.version, require_https=True)
     except ManifestError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 2
@@ -179,7 +185,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write the Office add-in manifest for a deployment URL",
         description="Render the Word/Excel add-in manifest for the server at --url (HTTPS).",
     )
-    parser.add_argument("--url", required=True, help="base URL of the server, e.g. https://host:8443")
+    parser.add_argument("--url", help="base URL of the server, e.g. https://host:8443 (default: $OASIS_PUBLIC_URL)")
     parser.add_argument("-o", "--output", help="file to write (default: standard output)")
     parser.add_argument("--client-id", help="Entra ID application (client) id for single sign-on")
     parser.add_argument("--version", default=DEFAULT_VERSION, help="add-in version (default %(default)s)")

@@ -6,14 +6,24 @@ import json
 import struct
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from addin_server import cli
-from addin_server.config import ConfigError
-from addin_server.manifest import ICON_SIZES, ManifestError, icon_bytes, render_manifest
+from addin_server.config import ConfigError, is_loopback
+from addin_server.manifest import (
+    ICON_SIZES,
+    BadHost,
+    ManifestError,
+    icon_bytes,
+    render_manifest,
+    served_base_url,
+)
 
 NS = {
     "o": "http://schemas.microsoft.com/office/appforoffice/1.1",
@@ -200,3 +210,33 @@ def test_public_url_is_validated_at_start_up(make_app: Callable[..., Flask], val
 def test_public_url_may_be_plain_http_on_loopback(make_app: Callable[..., Flask]) -> None:
     app = make_app(PUBLIC_URL="http://localhost:8000/")
     assert app.extensions["oasis_settings"].public_url == "http://localhost:8000"
+
+
+def test_cli_takes_public_url_from_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("OASIS_PUBLIC_URL", raising=False)
+    assert cli.main(["manifest"]) == 2
+    assert "OASIS_PUBLIC_URL" in capsys.readouterr().err
+    monkeypatch.setenv("OASIS_PUBLIC_URL", BASE)
+    assert cli.main(["manifest"]) == 0
+    assert capsys.readouterr().out == render_manifest(BASE)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@example("localhost")
+@example("127.0.0.1:8443")
+@example("[::1]:1")
+@example("127.1.2.3:65535")
+@given(st.one_of(st.text(max_size=40),
+                 st.text(st.sampled_from(list("localhost127.0:1[]::8ab -\"<>/@%")), max_size=30)))
+def test_any_host_header_is_refused_or_renders_a_manifest_for_a_loopback_url(host: str) -> None:
+    try:
+        base = served_base_url(None, host, "https")
+    except BadHost as exc:
+        assert exc.code in ("invalid_host", "public_url_required")
+        return
+    parts = urlsplit(base)
+    assert parts.scheme == "https" and is_loopback(parts.hostname)
+    root = etree.fromstring(render_manifest(base).encode("utf-8"))
+    urls = [v for el in root.iter() for v in el.attrib.values() if "://" in v and not v.startswith("http://schemas")]
+    assert urls and all(url.startswith(base + "/") for url in urls), urls
