@@ -42,6 +42,27 @@ def _default_graceful_timeout() -> int:
 
 
 bind = [b.strip() for b in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",") if b.strip()]
+
+
+def _bind_host(address: str) -> str | None:
+    """The host part of a gunicorn bind address; None for a Unix socket or inherited fd."""
+    if address.startswith(("unix:", "fd://")):
+        return None
+    if address.startswith("["):
+        return address[1:address.find("]")] if "]" in address else ""
+    return address.rsplit(":", 1)[0] if ":" in address else address
+
+
+# Development mode trusts the X-Oasis-User header: like `oasis-addin serve`, refuse to listen
+# beyond this computer (an empty host, 0.0.0.0, a LAN address) with the one message.
+if os.environ.get("OASIS_AUTH_MODE", "").strip().lower() == "dev":
+    from addin_server.config import dev_bind_message, is_loopback
+
+    for _address in bind:
+        _host = _bind_host(_address)
+        if _host is not None and not is_loopback(_host):
+            raise SystemExit(f"oasis-addin: 設定エラー (configuration error): "
+                             f"{dev_bind_message(_host, explicit=True, fix='GUNICORN_BIND=127.0.0.1:8000')}")
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", os.cpu_count() or 2)
 threads = _int("GUNICORN_THREADS", 8)

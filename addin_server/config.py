@@ -181,14 +181,14 @@ def parse_public_url(value: Any) -> str | None:
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
-def dev_bind_message(bind_host: str, *, explicit: bool) -> str:
+def dev_bind_message(bind_host: str, *, explicit: bool, fix: str = "--host 127.0.0.1") -> str:
     """The one refusal for a development-mode server that would listen beyond this computer."""
     where = "すべてのネットワーク（空のアドレス）" if not bind_host else f"{bind_host!r}"
     mode = "AUTH_MODE=dev" if explicit else "AUTH_MODE が未設定（開発モード）"
     return (
         f"{mode} のサーバーを {where} で待ち受けることはできません。開発モードは利用者を確認しないため、"
         "このパソコンの中（ループバック: 127.0.0.1、::1、localhost）でのみ起動できます。"
-        "--host 127.0.0.1 を指定するか、職員に提供する場合は AUTH_MODE=entra と ENTRA_TENANT_ID・"
+        f"{fix} を指定するか、職員に提供する場合は AUTH_MODE=entra と ENTRA_TENANT_ID・"
         "ENTRA_AUDIENCE を設定してください（ルール common-1）。"
         f" [development mode binds only to a loopback address, not {bind_host!r}]"
     )

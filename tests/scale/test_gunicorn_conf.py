@@ -115,3 +115,31 @@ def test_two_instances_open_no_shared_control_socket(tmp_path: Path) -> None:
 def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items()
             if not k.startswith(("OASIS_", "GUNICORN_", "WEB_CONC")) or k.startswith("OASIS_REQUIRE_")}
+
+
+# -- development mode binds loopback only, as `oasis-addin serve` does (issue 10) -------------
+@pytest.mark.parametrize("bind", [":8000", "0.0.0.0:8000", "[::]:8000", "10.0.0.5:8000",
+                                  "127.0.0.1:8000,0.0.0.0:8001", "8000"])
+def test_dev_mode_refuses_a_bind_beyond_loopback(monkeypatch: pytest.MonkeyPatch, bind: str) -> None:
+    monkeypatch.setenv("OASIS_AUTH_MODE", "dev")
+    with pytest.raises(SystemExit, match="開発モードは利用者を確認しないため"):
+        load(monkeypatch, GUNICORN_BIND=bind)
+
+
+@pytest.mark.parametrize("bind", ["127.0.0.1:8000", "[::1]:8000", "localhost:8000", "unix:/run/oasis.sock"])
+def test_dev_mode_may_bind_loopback(monkeypatch: pytest.MonkeyPatch, bind: str) -> None:
+    monkeypatch.setenv("OASIS_AUTH_MODE", "dev")
+    assert load(monkeypatch, GUNICORN_BIND=bind)["bind"] == [bind]
+    monkeypatch.setenv("OASIS_AUTH_MODE", "entra")  # production binds wherever it is told
+    assert load(monkeypatch, GUNICORN_BIND="0.0.0.0:8000")["bind"] == ["0.0.0.0:8000"]
+
+
+def test_real_gunicorn_in_dev_mode_on_every_interface_does_not_start(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "gunicorn", "-c", str(REPO_ROOT / "gunicorn.conf.py"),
+                           "addin_server.wsgi:app"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**_clean_env(), "OASIS_AUTH_MODE": "dev", "GUNICORN_BIND": f"0.0.0.0:{free_port()}",
+                               "OASIS_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"})
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "開発モードは利用者を確認しないため" in out and "GUNICORN_BIND=127.0.0.1" in out
+    assert "Listening at" not in out
