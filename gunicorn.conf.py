@@ -14,6 +14,8 @@ environment (docs/deployment.md):
   GUNICORN_ACCESSLOG        access log file, "-" for stdout          off
   FORWARDED_ALLOW_IPS       proxies whose X-Forwarded-* gunicorn     127.0.0.1,::1 (gunicorn's own)
                             trusts (the TLS reverse proxy)
+  GUNICORN_CONTROL_SOCKET   this instance's own control socket path  off
+                            (gunicornc); unset or "off": none
 """
 
 from __future__ import annotations
@@ -40,6 +42,27 @@ def _default_graceful_timeout() -> int:
 
 
 bind = [b.strip() for b in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",") if b.strip()]
+
+
+def _bind_host(address: str) -> str | None:
+    """The host part of a gunicorn bind address; None for a Unix socket or inherited fd."""
+    if address.startswith(("unix:", "fd://")):
+        return None
+    if address.startswith("["):
+        return address[1:address.find("]")] if "]" in address else ""
+    return address.rsplit(":", 1)[0] if ":" in address else address
+
+
+# Development mode trusts the X-Oasis-User header: like `oasis-addin serve`, refuse to listen
+# beyond this computer (an empty host, 0.0.0.0, a LAN address) with the one message.
+if os.environ.get("OASIS_AUTH_MODE", "").strip().lower() == "dev":
+    from addin_server.config import dev_bind_message, is_loopback
+
+    for _address in bind:
+        _host = _bind_host(_address)
+        if _host is not None and not is_loopback(_host):
+            raise SystemExit(f"oasis-addin: 設定エラー (configuration error): "
+                             f"{dev_bind_message(_host, explicit=True, fix='GUNICORN_BIND=127.0.0.1:8000')}")
 worker_class = "gthread"
 workers = _int("WEB_CONCURRENCY", os.cpu_count() or 2)
 threads = _int("GUNICORN_THREADS", 8)
@@ -61,6 +84,15 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The heartbeat file on tmpfs: a worker is never killed for a slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 proc_name = "oasis-addin"
+# gunicorn >= 25.1 opens a control socket at one fixed per-user path ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl): every instance on a host would share it, and `gunicornc` could
+# reach (reload, stop, resize) whichever bound it last (issue 10). Off unless an operator names
+# a path for this instance; older gunicorn ignores both settings (it has no control socket).
+_control = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+control_socket_disable = _control.lower() in ("", "0", "off", "no", "false")
+if not control_socket_disable:
+    control_socket = _control
+    control_socket_mode = 0o600  # the service account only
 
 
 def post_fork(server: Any, worker: Any) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_USERS": "",
     "RATELIMIT_STORAGE_URI": None,
     "CORS_ORIGINS": "",
+    "PUBLIC_URL": None,
 }
 
 
@@ -88,6 +90,7 @@ class Settings:
     bind_host: str
     incident_contact: str
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    public_url: str | None = None  # the one URL staff reach the server at (manifest, links)
 
     def get(self, key: str, default: Any = None) -> Any:
         """Keys owned by other parts (Entra, network, rate limits) read straight from config."""
@@ -152,6 +155,50 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+_NETLOC = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def parse_public_url(value: Any) -> str | None:
+    """PUBLIC_URL as `scheme://host[:port][/path]` (no trailing slash), or None when unset.
+
+    It names the server in the manifest Office downloads, so it must be exactly a base URL:
+    https (plain http only for a loopback host, in development), no user, query or fragment.
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    parts = urlsplit(text)
+    try:
+        port = parts.port  # ValueError for a port that is not 0..65535
+    except ValueError:
+        port = -1
+    if (parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc
+            or parts.query or parts.fragment or port in (0, -1) or not _NETLOC.fullmatch(parts.netloc)
+            or any(c.isspace() or c in "\"<>'" for c in text)):
+        raise ConfigError(
+            f"PUBLIC_URL {text!r} は URL として正しくありません。職員が使うサーバーの URL を "
+            "https://addin.example.city.osaka.jp の形で指定してください（利用者名・? ・# は不可）。"
+            " [PUBLIC_URL must be an http(s) base URL]")
+    if parts.scheme != "https" and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"PUBLIC_URL {text!r} は https:// で始めてください。Office アドインは HTTPS でしか読み込めず、"
+            "http はこのパソコン内（localhost）での開発だけに使えます。 [PUBLIC_URL must use https]")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def dev_bind_message(bind_host: str, *, explicit: bool, fix: str = "--host 127.0.0.1") -> str:
+    """The one refusal for a development-mode server that would listen beyond this computer."""
+    where = "すべてのネットワーク（空のアドレス）" if not bind_host else f"{bind_host!r}"
+    mode = "AUTH_MODE=dev" if explicit else "AUTH_MODE が未設定（開発モード）"
+    return (
+        f"{mode} のサーバーを {where} で待ち受けることはできません。開発モードは利用者を確認しないため、"
+        "このパソコンの中（ループバック: 127.0.0.1、::1、localhost）でのみ起動できます。"
+        f"{fix} を指定するか、職員に提供する場合は AUTH_MODE=entra と ENTRA_TENANT_ID・"
+        "ENTRA_AUDIENCE を設定してください（ルール common-1）。"
+        f" [development mode binds only to a loopback address, not {bind_host!r}]"
+    )
+
+
 def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = "instance") -> Settings:
     """Check every setting once, at start-up; raise ConfigError naming the first bad one."""
     profile = str(config.get("PROFILE") or "oasis").lower()
@@ -191,7 +238,9 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
                 f"contract excludes training; mark it in APPROVED_ENDPOINTS with {NO_TRAINING_MARK}"
             )
 
-    bind_host = str(config.get("BIND_HOST") or "127.0.0.1")
+    # An explicitly empty bind address stays empty: it means every interface, not loopback.
+    raw_bind = config.get("BIND_HOST")
+    bind_host = "127.0.0.1" if raw_bind is None else str(raw_bind).strip()
     auth_mode = config.get("AUTH_MODE")
     entra_configured = bool(config.get("ENTRA_TENANT_ID") and config.get("ENTRA_AUDIENCE"))
     if not auth_mode:
@@ -200,20 +249,19 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
         elif is_loopback(bind_host):
             auth_mode = "dev"
         else:
-            raise ConfigError(
-                f"AUTH_MODE is not set and the server binds to {bind_host!r}, which is not loopback: "
-                "configure AUTH_MODE=entra with ENTRA_TENANT_ID and ENTRA_AUDIENCE (rule common-1)"
-            )
+            raise ConfigError(dev_bind_message(bind_host, explicit=False))
     auth_mode = str(auth_mode).lower()
     if auth_mode not in AUTH_MODES:
         raise ConfigError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}, got {auth_mode!r}")
     if auth_mode == "dev" and not is_loopback(bind_host):
-        raise ConfigError(f"AUTH_MODE=dev is only allowed on a loopback address, not {bind_host!r}")
+        raise ConfigError(dev_bind_message(bind_host, explicit=True))
     if auth_mode == "entra":
         if not entra_configured:
             raise ConfigError("AUTH_MODE=entra needs ENTRA_TENANT_ID and ENTRA_AUDIENCE")
         if not (config.get("ENTRA_JWKS_URL") or config.get("ENTRA_JWKS_FILE")):
             raise ConfigError("AUTH_MODE=entra needs ENTRA_JWKS_URL or ENTRA_JWKS_FILE (the signing keys)")
+
+    public_url = parse_public_url(config.get("PUBLIC_URL"))
 
     return Settings(
         profile=profile,
@@ -233,6 +281,7 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
         bind_host=bind_host,
         incident_contact=str(config.get("INCIDENT_CONTACT") or DEFAULTS["INCIDENT_CONTACT"]),
         raw=dict(config),
+        public_url=public_url,
     )
 
 

@@ -127,3 +127,39 @@ def for_status(status: int) -> ApiError:
     cls = BY_STATUS.get(status)
     return cls() if cls is not None else ApiError(status=status, code="http_error",
                                                   message="リクエストを処理できませんでした。")
+
+
+MAX_ECHOED_KEY = 64
+
+
+def echo_key(key: object) -> str:
+    """A client-supplied field name made safe to echo in `fields`: lone surrogates and control
+    characters become `\\uXXXX` text (raw ones cannot be encoded, and a 500 would follow), and a
+    long name is cut so an error never carries the client's payload back."""
+    text = str(key)
+    out = []
+    for ch in text[:MAX_ECHOED_KEY]:
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF or code < 0x20 or 0x7F <= code < 0xA0:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out) + ("…" if len(text) > MAX_ECHOED_KEY else "")
+
+
+MAX_UNKNOWN_FIELDS = 20
+
+
+def known_messages(messages: dict[Any, Any], unknown: str) -> dict[Any, Any]:
+    """marshmallow's error dict with its English "Unknown field." in Japanese, and every
+    client-supplied key escaped (echo_key); at most MAX_UNKNOWN_FIELDS unknown keys are named."""
+    out: dict[Any, Any] = {}
+    unknown_seen = 0
+    for key, value in messages.items():
+        if value == ["Unknown field."]:
+            unknown_seen += 1
+            if unknown_seen > MAX_UNKNOWN_FIELDS:
+                continue
+            value = [unknown]
+        out[echo_key(key) if isinstance(key, str) else key] = value
+    return out

@@ -7,6 +7,7 @@ so the two can never drift apart: there is no second hand-kept copy.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import re
 import sys
 import uuid
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from lxml import etree
+
+from addin_server.config import is_loopback
 
 TEMPLATE_PACKAGE = "addin_server.manifest_template"
 TEMPLATE_NAME = "manifest.xml"
@@ -56,6 +59,69 @@ def normalize_base_url(url: str, *, require_https: bool = False) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
+class BadHost(ManifestError):
+    """The request's Host header is not a host name."""
+
+    code = "invalid_host"
+
+
+class HostNotServed(BadHost):
+    """A well-formed Host that is not loopback while no PUBLIC_URL is configured."""
+
+    code = "public_url_required"
+
+
+# A DNS name (RFC 1123 labels), an IPv4 address, or a bracketed IPv6 address; optional port.
+_HOST_RE = re.compile(
+    r"^(?:\[(?P<v6>[0-9A-Fa-f:.]{2,45})\]"
+    r"|(?P<name>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*))"
+    r"(?::(?P<port>[0-9]{1,5}))?$"
+)
+BAD_HOST_MESSAGE = "Host ヘッダーの形式が正しくありません。サーバーの URL（例: https://localhost:8443）で接続してください。"
+NOT_LOOPBACK_MESSAGE = (
+    "このサーバーには公開 URL（PUBLIC_URL）が設定されていないため、マニフェストはこのパソコン"
+    "（localhost）から開いたときだけ作成できます。管理者は OASIS_PUBLIC_URL に職員が使う https:// の URL を"
+    "設定してください（docs/deployment.md）。"
+)
+
+
+def parse_host(value: str | None) -> tuple[str, int | None]:
+    """A Host header as (lower-case host, port) — the host bracketed if IPv6 — or BadHost."""
+    if not value or len(value) > 260:
+        raise BadHost(BAD_HOST_MESSAGE)
+    match = _HOST_RE.match(value)
+    if match is None:
+        raise BadHost(BAD_HOST_MESSAGE)
+    port = int(match["port"]) if match["port"] is not None else None
+    if port is not None and not 1 <= port <= 65535:
+        raise BadHost(BAD_HOST_MESSAGE)
+    if match["v6"] is not None:
+        try:
+            host = f"[{ipaddress.IPv6Address(match['v6']).compressed}]"
+        except ValueError:
+            raise BadHost(BAD_HOST_MESSAGE) from None
+    else:
+        host = match["name"].lower()
+    return host, port
+
+
+def served_base_url(public_url: str | None, host_header: str | None, scheme: str) -> str:
+    """The base URL the served manifest names.
+
+    With PUBLIC_URL set it is that URL and the request's Host is ignored (a client cannot make
+    the server hand out a manifest pointing elsewhere). Without it only a loopback Host is
+    believed — the developer's own computer — and anything else is refused (BadHost).
+    """
+    if public_url:
+        return normalize_base_url(public_url)
+    host, port = parse_host(host_header)
+    if not is_loopback(host):
+        raise HostNotServed(NOT_LOOPBACK_MESSAGE)
+    if scheme not in ("http", "https"):
+        raise BadHost(BAD_HOST_MESSAGE)
+    return f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
 def render_manifest(
     base_url: str,
     *,
@@ -93,8 +159,14 @@ def render_manifest(
 
 
 def _run(args: argparse.Namespace) -> int:
+    import os
+
+    url = args.url or os.environ.get("OASIS_PUBLIC_URL", "").strip()
+    if not url:
+        print("エラー: --url を指定するか、環境変数 OASIS_PUBLIC_URL を設定してください。", file=sys.stderr)
+        return 2
     try:
-        xml = render_manifest(args.url, client_id=args.client_id, version=args.version, require_https=True)
+        xml = render_manifest(url, client_id=args.client_id, version=args.version, require_https=True)
     except ManifestError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 2
@@ -113,7 +185,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write the Office add-in manifest for a deployment URL",
         description="Render the Word/Excel add-in manifest for the server at --url (HTTPS).",
     )
-    parser.add_argument("--url", required=True, help="base URL of the server, e.g. https://host:8443")
+    parser.add_argument("--url", help="base URL of the server, e.g. https://host:8443 (default: $OASIS_PUBLIC_URL)")
     parser.add_argument("-o", "--output", help="file to write (default: standard output)")
     parser.add_argument("--client-id", help="Entra ID application (client) id for single sign-on")
     parser.add_argument("--version", default=DEFAULT_VERSION, help="add-in version (default %(default)s)")

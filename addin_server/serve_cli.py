@@ -30,9 +30,11 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        # create_app validates BIND_HOST against the auth mode: an empty --host means every
+        # interface and is refused in development mode (config.dev_bind_message).
         app = create_app({"BIND_HOST": args.host})
     except ConfigError as exc:
-        print(f"oasis-addin: configuration error: {exc}", file=sys.stderr)
+        print(f"oasis-addin: 設定エラー (configuration error): {exc}", file=sys.stderr)
         return 2
     ssl_context = (args.cert, args.key) if args.cert else None
     run_simple(args.host, args.port, app, threaded=True, ssl_context=ssl_context, use_reloader=False)

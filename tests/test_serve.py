@@ -24,10 +24,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(tmp_path: Path, *extra: str, scheme: str = "http") -> tuple[subprocess.Popen, str]:
+def start(tmp_path: Path, *extra: str, scheme: str = "http",
+          config: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`oasis-addin serve` on a free loopback port; `config` as OASIS_* variables."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OASIS_") or k.startswith("OASIS_REQUIRE")}
     env["OASIS_DATABASE_URL"] = f"sqlite:///{tmp_path}/audit.db"
+    env.update({f"OASIS_{k}": v for k, v in (config or {}).items()})
     exe = Path(sys.executable).with_name("oasis-addin")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "addin_server.cli"]
     proc = subprocess.Popen([*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), *extra], env=env,
@@ -110,3 +113,44 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_path, key_path
+
+
+def _serve_refused(tmp_path: Path, host: str, **env_extra: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OASIS_") or k.startswith("OASIS_REQUIRE")}
+    env.update({"OASIS_DATABASE_URL": f"sqlite:///{tmp_path}/audit.db", **env_extra})
+    port = free_port()
+    proc = subprocess.run([sys.executable, "-m", "addin_server.cli", "serve", "--host", host, "--port", str(port)],
+                          env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "Running on" not in proc.stderr + proc.stdout
+    with socket.socket() as s:  # nothing was left listening
+        assert s.connect_ex(("127.0.0.1", port)) != 0
+    return proc.stderr
+
+
+@pytest.mark.parametrize("host, env", [
+    ("", {}),  # issue 10: an empty --host used to start in dev mode on every interface
+    ("", {"OASIS_AUTH_MODE": "dev"}),
+    ("0.0.0.0", {"OASIS_AUTH_MODE": "dev"}),
+    ("::", {}),
+    ("192.0.2.10", {"OASIS_AUTH_MODE": "dev"}),
+])
+def test_dev_mode_refuses_a_bind_beyond_loopback(tmp_path: Path, host: str, env: dict[str, str]) -> None:
+    err = _serve_refused(tmp_path, host, **env)
+    assert err.count("開発モードは利用者を確認しないため") == 1  # one clear message, once
+    assert "127.0.0.1" in err and "AUTH_MODE=entra" in err
+    assert ("空のアドレス" in err) == (host == "")
+
+
+def test_bind_host_validation_in_config() -> None:
+    from addin_server.config import DEFAULTS, ConfigError, Settings, validate
+
+    def settings(**kw: object) -> Settings:
+        return validate({**DEFAULTS, **kw}, instance_path="/tmp/oasis-test-instance")
+
+    for host in ("", " ", "0.0.0.0", "::", "10.0.0.5", "LOCALHOST.example"):
+        with pytest.raises(ConfigError, match="ループバック"):
+            settings(BIND_HOST=host, AUTH_MODE="dev")
+    for host in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"):
+        assert settings(BIND_HOST=host).auth_mode == "dev"
+    assert settings(BIND_HOST=None).bind_host == "127.0.0.1"

@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
+from addin_server.errors import known_messages
+
 OUTCOMES = ("allowed", "blocked", "failed", "checked", "rejected", "read", "purge")
 RULE_PATTERN = r"^[a-z]+(-[a-z0-9]+)*$"
 MAX_PAGE = 200
@@ -20,7 +22,8 @@ class Instant(fields.Field):
     """
 
     default_error_messages: ClassVar[dict[str, str]] = {
-        "invalid": "日付または日時を ISO 8601 形式（例: 2026-04-01 または 2026-04-01T09:00:00+09:00）で指定してください。"}
+        "invalid": "日付または日時を ISO 8601 形式（例: 2026-04-01 または 2026-04-01T09:00:00+09:00）で指定してください。",
+        "range": "日時が扱える範囲（UTC で西暦1年1月1日〜9999年12月31日）を超えています。"}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return self.parse(value)
@@ -30,12 +33,22 @@ class Instant(fields.Field):
             raise self.make_error("invalid")
         try:
             return to_log_time(value)
+        except OutOfRange:
+            raise self.make_error("range") from None
         except ValueError:
             raise self.make_error("invalid") from None
 
 
+class OutOfRange(ValueError):
+    """A well-formed date-time whose UTC moment falls outside year 1..9999 (Python's range)."""
+
+
 def to_log_time(value: str) -> str:
-    """`2026-04-01` or an ISO date-time -> the UTC text form `created_at` uses; ValueError if bad."""
+    """`2026-04-01` or an ISO date-time -> the UTC text form `created_at` uses; ValueError if bad.
+
+    `0001-01-01T00:00:00+14:00` is well-formed but lies before year 1 in UTC: converting it
+    raises OverflowError, which is a bad input (OutOfRange, a ValueError), not a server error.
+    """
     text = value.strip()
     if len(text) == 10:
         moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
@@ -43,7 +56,10 @@ def to_log_time(value: str) -> str:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    try:
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:
+        raise OutOfRange(f"{value!r} is outside the representable UTC range") from None
 
 
 def _str(**kw: Any) -> fields.String:
@@ -56,10 +72,7 @@ class _Strict(Schema):
 
     def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        for key, value in list(messages.items()):
-            if value == ["Unknown field."]:
-                messages[key] = ["不明な項目です。"]
-        raise ValidationError(messages)
+        raise ValidationError(known_messages(messages, "不明な項目です。"))
 
 
 class MyAuditQuerySchema(_Strict):

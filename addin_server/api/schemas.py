@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from addin_server.errors import known_messages
+
 MSG = {
     "required": "必須の項目です。",
     "null": "空にはできません。",
@@ -64,10 +66,9 @@ class OperationRequestSchema(Schema):
     def handle_error(self, error: ValidationError, data: Any, **kwargs: Any) -> None:
         # marshmallow's own message for unknown fields is English; say it in Japanese.
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        for key, value in list(messages.items()):
-            if value == ["Unknown field."]:
-                messages[key] = [MSG["unknown"]]
-        raise ValidationError(messages)
+        # Unknown keys are the client's own text: echo them escaped (a lone surrogate cannot be
+        # encoded in the answer) and never more than a few.
+        raise ValidationError(known_messages(messages, MSG["unknown"]))
 
     @validates_schema
     def _content(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -21,7 +21,6 @@ with `--anchor` proves that the history up to that point is unchanged.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import uuid
@@ -32,6 +31,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
+from addin_server.audit import csvsafe
 from addin_server.audit.store import (
     GENESIS_HASH,
     HASHED_FIELDS,
@@ -200,13 +200,6 @@ def purge(store: AuditStore, before: str, *, actor: str, profile: str, dry_run: 
 
 
 # -- export -------------------------------------------------------------------------------
-def _csv_safe(value: Any) -> Any:
-    """Keep a spreadsheet from running staff text as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export(rows: Iterable[dict[str, Any]], out: IO[str], fmt: str) -> int:
     """Write records as JSON Lines (exact) or CSV (formula-safe); return how many."""
     count = 0
@@ -215,11 +208,7 @@ def export(rows: Iterable[dict[str, Any]], out: IO[str], fmt: str) -> int:
             out.write(json.dumps({k: row.get(k) for k in EXPORT_FIELDS}, ensure_ascii=False) + "\n")
             count += 1
     elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(EXPORT_FIELDS)
-        for row in rows:
-            writer.writerow([_csv_safe(row.get(k)) for k in EXPORT_FIELDS])
-            count += 1
+        count = csvsafe.write_rows(out, EXPORT_FIELDS, ([row.get(k) for k in EXPORT_FIELDS] for row in rows))
     else:
         raise ValueError(f"unknown format {fmt!r}")
     return count

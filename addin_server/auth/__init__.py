@@ -1,7 +1,7 @@
 """Who is asking. Every generation request carries a staff identity (common-1, oasis-sso).
 
 `dev` mode: the `X-Oasis-User` header, accepted only from a loopback client that did not come
-through a proxy. `entra` mode: a Microsoft Entra ID bearer token (see `entra.py`).
+through a proxy (no forwarding header of any kind, see network.forwarding_headers). `entra` mode: a Microsoft Entra ID bearer token (see `entra.py`).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from addin_server.auth.identity import Identity
+from addin_server.auth.network import forwarding_headers
 from addin_server.config import is_loopback
 from addin_server.errors import Unauthorized
 
@@ -17,7 +18,8 @@ DEV_HEADER = "X-Oasis-User"
 
 def dev_identity() -> Identity:
     addr = request.remote_addr
-    if not is_loopback(addr) or request.headers.get("X-Forwarded-For"):
+    # Any forwarding header (Forwarded, X-Forwarded-*, X-Real-IP, Via, …) means a proxy: refuse.
+    if not is_loopback(addr) or forwarding_headers(request.environ):
         raise Unauthorized("開発モードのサーバーには、このパソコン以外からは接続できません。")
     user = (request.headers.get(DEV_HEADER) or "").strip()
     if not user or len(user) > 128:

@@ -130,6 +130,20 @@ class TrustedProxyMiddleware:
         return self.wsgi_app(environ, start_response)
 
 
+# Headers a proxy adds to say whom it forwards for. Their presence means a hop between the
+# client and this server, whatever their value (a proxy on this very computer forwards the
+# whole network to a loopback peer); the WSGI server maps `-` and `_` alike to `_`.
+FORWARDING_HEADERS = ("HTTP_FORWARDED", "HTTP_X_REAL_IP", "HTTP_VIA", "HTTP_TRUE_CLIENT_IP",
+                      "HTTP_X_CLIENT_IP", "HTTP_X_CLUSTER_CLIENT_IP", "HTTP_CLIENT_IP")
+FORWARDING_PREFIXES = ("HTTP_X_FORWARDED", "HTTP_X_ORIGINAL_FORWARDED")
+
+
+def forwarding_headers(environ: dict[str, Any]) -> list[str]:
+    """The forwarding headers a request carries (names as in the WSGI environ), if any."""
+    return sorted(k for k in environ
+                  if k in FORWARDING_HEADERS or k.startswith(FORWARDING_PREFIXES))
+
+
 def init_app(app: Flask) -> None:
     settings = app.extensions["oasis_settings"]
     allowed = parse_networks(settings.get("ALLOWED_NETWORKS"), "ALLOWED_NETWORKS")

@@ -10,7 +10,15 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from addin_server.manifest import ICON_SIZES, ManifestError, icon_bytes, render_manifest
+from addin_server.errors import ApiError
+from addin_server.manifest import (
+    ICON_SIZES,
+    BadHost,
+    ManifestError,
+    icon_bytes,
+    render_manifest,
+    served_base_url,
+)
 
 bp = Blueprint(
     "taskpane",
@@ -38,15 +46,27 @@ def taskpane() -> Response:
 
 @bp.get("/manifest.xml")
 def manifest() -> Response:
-    """The manifest for the URL this server is reached at (behind a proxy: see ProxyFix)."""
+    """The manifest for PUBLIC_URL, or (without it, in development) for a loopback Host only."""
     client_id = _client_id()
     try:
-        xml = render_manifest(request.host_url, client_id=client_id)
+        base = served_base_url(_public_url(), request.environ.get("HTTP_HOST"), request.scheme)
+    except BadHost as exc:  # a malformed or foreign Host is the client's error: 400, one JSON shape
+        raise ApiError(str(exc), status=400, code=exc.code) from None
+    try:
+        xml = render_manifest(base, client_id=client_id)
     except ManifestError:
         abort(500)
     resp = Response(xml, mimetype="application/xml")
     resp.headers["Content-Disposition"] = 'inline; filename="manifest.xml"'
     return resp
+
+
+def _public_url() -> str | None:
+    """PUBLIC_URL as validated at start-up (config.parse_public_url), else as configured."""
+    settings = current_app.extensions.get("oasis_settings")
+    if settings is not None:
+        return settings.public_url
+    return current_app.config.get("PUBLIC_URL") or None
 
 
 def _client_id() -> str | None:

@@ -169,7 +169,7 @@ def test_export_matches_the_command(dev_app: Flask, tmp_path: Path, monkeypatch:
     out = tmp_path / "cli.csv"
     monkeypatch.setenv("OASIS_DATABASE_URL", dev_app.extensions["oasis_settings"].database_url)
     assert main(["audit", "export", "--format", "csv", "--user", "dev:tanaka", "-o", str(out)]) == 0
-    assert resp.get_data(as_text=True) == out.read_text(encoding="utf-8")
+    assert resp.get_data() == out.read_bytes()  # byte for byte, CRLF rows included
     assert "'=1+1" in resp.get_data(as_text=True)
 
 

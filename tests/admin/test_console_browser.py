@@ -166,12 +166,12 @@ def test_export_downloads_what_the_command_writes(chromium: Any, server: LiveSer
     page.click("#tab-export")
     with page.expect_download() as info:
         page.click("#export-csv")
-    downloaded = Path(info.value.path()).read_text(encoding="utf-8")
+    downloaded = Path(info.value.path()).read_bytes().decode("utf-8")
     monkeypatch.setenv("OASIS_DATABASE_URL", server.app.extensions["oasis_settings"].database_url)
     out = tmp_path / "cli.csv"
     assert main(["audit", "export", "--format", "csv", "--user", "dev:suzuki", "-o", str(out)]) == 0
-    assert downloaded == out.read_text(encoding="utf-8")
-    assert downloaded.count("\n") == 3 and VALID not in downloaded
+    assert downloaded == out.read_bytes().decode("utf-8")  # byte for byte, CRLF rows included
+    assert downloaded.count("\r\n") == 3 and VALID not in downloaded
     page.context.close()
 
 

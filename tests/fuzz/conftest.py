@@ -18,7 +18,8 @@ def edge_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
     db = Path(tmp_path_factory.mktemp("edge")) / "audit.db"
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{db}", "AUTH_MODE": "dev",
-                      "RATE_LIMIT": "100000 per minute", "ALLOWED_NETWORKS": "", "LLM_PROVIDER": "offline",
+                      "RATE_LIMIT": "100000 per minute", "READ_RATE_LIMIT": "100000 per minute",
+                      "ALLOWED_NETWORKS": "", "LLM_PROVIDER": "offline",
                       "LLM_BASE_URL": None, "PROFILE": "oasis"})
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash must surface as the 500 it would be
     yield app

@@ -34,7 +34,8 @@ def _fuzz_app() -> Flask:
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp / 'audit.db'}",
                       "AUTH_MODE": "entra", "ENTRA_TENANT_ID": TENANT, "ENTRA_AUDIENCE": AUDIENCE,
                       "ENTRA_JWKS_FILE": str(write_jwks(tmp / "jwks.json", _KEY)), "ENTRA_JWKS_URL": None,
-                      "RATE_LIMIT": "100000 per minute", "ALLOWED_NETWORKS": "", "TRUSTED_PROXIES": "",
+                      "RATE_LIMIT": "100000 per minute", "READ_RATE_LIMIT": "100000 per minute",
+                      "ALLOWED_NETWORKS": "", "TRUSTED_PROXIES": "",
                       "CORS_ORIGINS": "", "LLM_PROVIDER": "offline", "LLM_BASE_URL": None, "PROFILE": "oasis"})
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a server error must come back as a 500 to be seen
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,8 @@ def test_static_modules_are_served(app: Flask) -> None:
             assert (path.parent / name).exists(), (path.name, name)
 
 
-def test_manifest_for_the_servers_own_url(app: Flask) -> None:
+def test_manifest_for_the_servers_own_url(make_app: Callable[..., Flask]) -> None:
+    app = make_app(PUBLIC_URL="https://addin.example.test:8443")  # Host alone is not trusted (issue 10)
     resp = app.test_client().get("/manifest.xml", base_url="https://addin.example.test:8443")
     assert resp.status_code == 200 and resp.mimetype == "application/xml"
     assert resp.get_data(as_text=True) == render_manifest("https://addin.example.test:8443")
@@ -59,6 +61,7 @@ def test_manifest_carries_sso_when_entra_is_configured(tmp_path: Path) -> None:
     client_id = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
     flask_app = Flask(__name__)
     flask_app.config["ENTRA_AUDIENCE"] = f"api://addin.example.test/{client_id}"
+    flask_app.config["PUBLIC_URL"] = "https://addin.example.test"
     from addin_server.taskpane import bp
 
     flask_app.register_blueprint(bp)

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import struct
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from addin_server import cli
-from addin_server.manifest import ICON_SIZES, ManifestError, icon_bytes, render_manifest
+from addin_server.config import ConfigError, is_loopback
+from addin_server.manifest import (
+    ICON_SIZES,
+    BadHost,
+    ManifestError,
+    icon_bytes,
+    render_manifest,
+    served_base_url,
+)
 
 NS = {
     "o": "http://schemas.microsoft.com/office/appforoffice/1.1",
@@ -131,3 +145,98 @@ def test_icons_are_pngs_of_their_size(size: int) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (size, size)
+
+
+# -- the served manifest: PUBLIC_URL, or a loopback Host in development (issue 10) ----------
+def _served(make_app: Callable[..., Flask], host: str, **config: object) -> tuple[int, str, str]:
+    app = make_app(**config)
+    client = app.test_client()
+    resp = client.get("/manifest.xml", environ_overrides={"HTTP_HOST": host, "wsgi.url_scheme": "https",
+                                                           "REMOTE_ADDR": "127.0.0.1"})
+    return resp.status_code, resp.mimetype, resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("host", ["a b", 'evil.example"><x/>', "host:99999", "host:0", "[::1", "x:8080:1",
+                                  "", "ex ample.test", "évil.example", "host:８０"])
+def test_malformed_host_is_400_json(make_app: Callable[..., Flask], host: str) -> None:
+    status, mimetype, text = _served(make_app, host)
+    assert (status, mimetype) == (400, "application/json"), text
+    body = json.loads(text)
+    assert body["error"]["code"] == "invalid_host" and "Host" in body["error"]["message"]
+    assert "evil" not in text and "<x/>" not in text  # the header is not echoed
+
+
+def test_without_public_url_only_a_loopback_host_is_named(make_app: Callable[..., Flask]) -> None:
+    status, _, text = _served(make_app, "addin.example.test")
+    assert status == 400 and json.loads(text)["error"]["code"] == "public_url_required"
+    assert "PUBLIC_URL" in json.loads(text)["error"]["message"]
+    for host, base in [("localhost:8443", "https://localhost:8443"), ("127.0.0.1", "https://127.0.0.1"),
+                       ("[::1]:9000", "https://[::1]:9000"), ("LocalHost:8443", "https://localhost:8443")]:
+        status, mimetype, text = _served(make_app, host)
+        assert (status, mimetype) == (200, "application/xml"), host
+        assert text == render_manifest(base)
+
+
+@pytest.mark.parametrize("host", ["evil.example", "a b", 'evil.example"><x/>', "host:99999"])
+def test_public_url_wins_over_any_host(make_app: Callable[..., Flask], host: str) -> None:
+    status, _, text = _served(make_app, host, PUBLIC_URL="https://addin.city.example/oasis/")
+    assert status == 200
+    assert text == render_manifest("https://addin.city.example/oasis")
+    assert "evil" not in text
+
+
+def test_public_url_wins_over_forwarded_host_from_a_trusted_proxy(make_app: Callable[..., Flask]) -> None:
+    app = make_app(PUBLIC_URL="https://addin.city.example", TRUSTED_PROXIES="127.0.0.1")
+    resp = app.test_client().get("/manifest.xml", headers={"X-Forwarded-Host": "evil.example",
+                                                           "X-Forwarded-Proto": "http"},
+                                 environ_overrides={"REMOTE_ADDR": "127.0.0.1"})
+    assert resp.status_code == 200
+    assert resp.get_data(as_text=True) == render_manifest("https://addin.city.example")
+
+
+@pytest.mark.parametrize("value, message", [
+    ("http://addin.city.example", "https"),
+    ("https://user@addin.city.example", "PUBLIC_URL"),
+    ("https://addin.city.example/?a=1", "PUBLIC_URL"),
+    ("https://addin.city.example:99999", "PUBLIC_URL"),
+    ('https://evil.example"><x/>', "PUBLIC_URL"),
+    ("addin.city.example", "PUBLIC_URL"),
+])
+def test_public_url_is_validated_at_start_up(make_app: Callable[..., Flask], value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        make_app(PUBLIC_URL=value)
+
+
+def test_public_url_may_be_plain_http_on_loopback(make_app: Callable[..., Flask]) -> None:
+    app = make_app(PUBLIC_URL="http://localhost:8000/")
+    assert app.extensions["oasis_settings"].public_url == "http://localhost:8000"
+
+
+def test_cli_takes_public_url_from_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("OASIS_PUBLIC_URL", raising=False)
+    assert cli.main(["manifest"]) == 2
+    assert "OASIS_PUBLIC_URL" in capsys.readouterr().err
+    monkeypatch.setenv("OASIS_PUBLIC_URL", BASE)
+    assert cli.main(["manifest"]) == 0
+    assert capsys.readouterr().out == render_manifest(BASE)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@example("localhost")
+@example("127.0.0.1:8443")
+@example("[::1]:1")
+@example("127.1.2.3:65535")
+@given(st.one_of(st.text(max_size=40),
+                 st.text(st.sampled_from(list("localhost127.0:1[]::8ab -\"<>/@%")), max_size=30)))
+def test_any_host_header_is_refused_or_renders_a_manifest_for_a_loopback_url(host: str) -> None:
+    try:
+        base = served_base_url(None, host, "https")
+    except BadHost as exc:
+        assert exc.code in ("invalid_host", "public_url_required")
+        return
+    parts = urlsplit(base)
+    assert parts.scheme == "https" and is_loopback(parts.hostname)
+    root = etree.fromstring(render_manifest(base).encode("utf-8"))
+    urls = [v for el in root.iter() for v in el.attrib.values() if "://" in v and not v.startswith("http://schemas")]
+    assert urls and all(url.startswith(base + "/") for url in urls), urls
