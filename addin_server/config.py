@@ -48,7 +48,23 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_USERS": "",
     "RATELIMIT_STORAGE_URI": None,
     "CORS_ORIGINS": "",
+    # Keys kept outside the database (issue 10): the audit chain's HMAC key(s) and the person
+    # ledger's hash key. Hex, at least 32 bytes; a key file holds one key per line.
+    "AUDIT_KEY": None,
+    "AUDIT_KEY_FILE": None,
+    "LEDGER_KEY": None,
+    "LEDGER_KEY_FILE": None,
+    # Database faults: seconds of database time (lock waits included) one request may spend in
+    # all, the connect timeout, the idle-in-transaction bound and the readiness lock probe.
+    "DB_DEADLINE": 10.0,
+    "DB_CONNECT_TIMEOUT": 5.0,
+    "DB_IDLE_TX_TIMEOUT": 15.0,
+    "READY_LOCK_TIMEOUT": 1.0,
 }
+
+KEY_MIN_BYTES = 32
+AUDIT_KEY_FILENAME = "audit.key"
+LEDGER_KEY_FILENAME = "ledger.key"
 
 
 class ConfigError(ValueError):
@@ -82,6 +98,13 @@ class Settings:
     max_body_bytes: int
     bind_host: str
     incident_contact: str
+    # First key signs new audit records; the others only verify older ones (rotation).
+    audit_keys: tuple[bytes, ...] = field(default=(), repr=False)
+    ledger_key: bytes | None = field(default=None, repr=False)
+    db_deadline: float = 10.0
+    db_connect_timeout: float = 5.0
+    db_idle_tx_timeout: float = 15.0
+    ready_lock_timeout: float = 1.0
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -107,8 +130,10 @@ def _as_int(config: Mapping[str, Any], key: str, minimum: int = 1) -> int:
     return number
 
 
-def _as_float(config: Mapping[str, Any], key: str) -> float:
+def _as_float(config: Mapping[str, Any], key: str, default: float | None = None) -> float:
     value = config.get(key)
+    if value is None and default is not None:
+        value = default
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -147,8 +172,97 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = "instance") -> Settings:
-    """Check every setting once, at start-up; raise ConfigError naming the first bad one."""
+def parse_keys(text: str, source: str) -> tuple[bytes, ...]:
+    """Hex keys separated by commas or lines (`#` starts a comment); each at least 32 bytes."""
+    keys = []
+    for line in text.replace(",", "\n").splitlines():
+        item = line.split("#", 1)[0].strip()
+        if not item:
+            continue
+        try:
+            key = bytes.fromhex(item)
+        except ValueError:
+            raise ConfigError(f"{source}: a key must be hexadecimal (e.g. `python -c 'import secrets; "
+                              "print(secrets.token_hex(32))'`)") from None
+        if len(key) < KEY_MIN_BYTES:
+            raise ConfigError(f"{source}: a key must be at least {KEY_MIN_BYTES} bytes "
+                              f"({2 * KEY_MIN_BYTES} hex digits), got {len(key)}")
+        keys.append(key)
+    return tuple(keys)
+
+
+def _read_key_file(path: str, name: str) -> tuple[bytes, ...]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read the key file {path!r} ({exc.strerror})") from None
+    keys = parse_keys(text, f"{name} {path}")
+    if not keys:
+        raise ConfigError(f"{name}: the key file {path!r} holds no key")
+    return keys
+
+
+def _generate_key_file(path: Path) -> None:
+    """Write a new random key readable by the owner only; another instance may win the race."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(secrets.token_hex(32) + "\n")
+
+
+def load_keys(config: Mapping[str, Any], name: str, default_file: Path | None) -> tuple[bytes, ...]:
+    """Keys from `<name>` (hex, comma-separated) or `<name>_FILE`; else the instance folder's file
+    (created when `default_file` is given and missing: the embedded default only)."""
+    value = config.get(name)
+    file = config.get(f"{name}_FILE")
+    if value and file:
+        raise ConfigError(f"set either {name} or {name}_FILE, not both")
+    if value:
+        keys = parse_keys(str(value), name)
+        if not keys:
+            raise ConfigError(f"{name} is empty")
+        return keys
+    if file:
+        return _read_key_file(str(file), f"{name}_FILE")
+    if default_file is not None:
+        _generate_key_file(default_file)
+        return _read_key_file(str(default_file), f"{name}_FILE")
+    return ()
+
+
+def resolve_keys(config: Mapping[str, Any], instance_path: str | os.PathLike[str], auth_mode: str, *,
+                 create_keys: bool) -> tuple[tuple[bytes, ...], bytes | None]:
+    """The audit keys and the ledger key. Only the embedded default (dev mode on loopback) may
+    generate them in the instance folder; production modes refuse to start without them."""
+    folder = Path(instance_path)
+    may_default = auth_mode == "dev"
+    audit_default = folder / AUDIT_KEY_FILENAME if may_default and (
+        create_keys or (folder / AUDIT_KEY_FILENAME).exists()) else None
+    ledger_default = folder / LEDGER_KEY_FILENAME if may_default and (
+        create_keys or (folder / LEDGER_KEY_FILENAME).exists()) else None
+    audit_keys = load_keys(config, "AUDIT_KEY", audit_default)
+    ledger_keys = load_keys(config, "LEDGER_KEY", ledger_default)
+    if not may_default:
+        missing = [k for k, v in (("AUDIT_KEY or AUDIT_KEY_FILE", audit_keys),
+                                  ("LEDGER_KEY or LEDGER_KEY_FILE", ledger_keys)) if not v]
+        if missing:
+            raise ConfigError(
+                f"AUTH_MODE={auth_mode} needs {' and '.join(missing)}: the audit chain's HMAC key and the "
+                "person ledger's hash key live outside the database, the same on every instance "
+                "(rules oasis-log, oasis-2; see docs/security.md)")
+    if len(ledger_keys) > 1:
+        raise ConfigError("LEDGER_KEY: give exactly one key (the ledger cannot verify with old keys)")
+    return audit_keys, (ledger_keys[0] if ledger_keys else None)
+
+
+def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = "instance", *,
+             create_keys: bool = True) -> Settings:
+    """Check every setting once, at start-up; raise ConfigError naming the first bad one.
+
+    `create_keys=False` (read-only tools) never writes a key file into the instance folder."""
     profile = str(config.get("PROFILE") or "oasis").lower()
     if profile not in PROFILES:
         raise ConfigError(f"PROFILE must be one of {', '.join(PROFILES)}, got {profile!r}")
@@ -210,6 +324,8 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
         if not (config.get("ENTRA_JWKS_URL") or config.get("ENTRA_JWKS_FILE")):
             raise ConfigError("AUTH_MODE=entra needs ENTRA_JWKS_URL or ENTRA_JWKS_FILE (the signing keys)")
 
+    audit_keys, ledger_key = resolve_keys(config, instance_path, auth_mode, create_keys=create_keys)
+
     return Settings(
         profile=profile,
         database_url=str(database_url),
@@ -227,6 +343,12 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
         max_body_bytes=_as_int(config, "MAX_BODY_BYTES"),
         bind_host=bind_host,
         incident_contact=str(config.get("INCIDENT_CONTACT") or DEFAULTS["INCIDENT_CONTACT"]),
+        audit_keys=audit_keys,
+        ledger_key=ledger_key,
+        db_deadline=_as_float(config, "DB_DEADLINE", DEFAULTS["DB_DEADLINE"]),
+        db_connect_timeout=_as_float(config, "DB_CONNECT_TIMEOUT", DEFAULTS["DB_CONNECT_TIMEOUT"]),
+        db_idle_tx_timeout=_as_float(config, "DB_IDLE_TX_TIMEOUT", DEFAULTS["DB_IDLE_TX_TIMEOUT"]),
+        ready_lock_timeout=_as_float(config, "READY_LOCK_TIMEOUT", DEFAULTS["READY_LOCK_TIMEOUT"]),
         raw=dict(config),
     )
 
@@ -247,11 +369,12 @@ def env_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
 
 
 def load_settings(
-    overrides: Mapping[str, Any] | None = None, instance_path: str | os.PathLike[str] = "instance"
+    overrides: Mapping[str, Any] | None = None, instance_path: str | os.PathLike[str] = "instance", *,
+    create_keys: bool = True,
 ) -> Settings:
     """Settings for tools that run without Flask (annotate, audit): defaults < env < overrides."""
     config = {**DEFAULTS, **env_config(), **(overrides or {})}
-    return validate(config, instance_path)
+    return validate(config, instance_path, create_keys=create_keys)
 
 
 def new_secret() -> str:

@@ -45,8 +45,9 @@ class LiveServer:
 
 def _make_server(tmp: Path, **config: Any) -> LiveServer:
     from addin_server.app import create_app
+    from tests.audit.keys import KEY_CONFIG
 
-    base = {"TESTING": True, "AUTH_MODE": "dev", "DATABASE_URL": f"sqlite:///{tmp}/a.db"}
+    base = {"TESTING": True, "AUTH_MODE": "dev", "DATABASE_URL": f"sqlite:///{tmp}/a.db", **KEY_CONFIG}
     return LiveServer(create_app({**base, **config}))
 
 
