@@ -251,7 +251,5 @@ def test_a_session_left_idle_in_a_transaction_is_ended(pg_url: str) -> None:
             other.dispose()
         with pytest.raises(sa.exc.DBAPIError, match="idle-in-transaction"):
             conn.execute(sa.text("SELECT 1"))
-        conn.invalidate()
-        conn.close()
     finally:
         store.dispose()
