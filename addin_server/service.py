@@ -25,8 +25,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+
 from addin_server.audit import AuditRecord, AuditStore
-from addin_server.audit.store import PENDING, Budget
+from addin_server.audit.store import PENDING, Budget, retry_once
 from addin_server.config import ConfigError, Settings
 from addin_server.errors import AnswerNotRecorded, ApiError, AuditUnavailable, ModelError
 from addin_server.llm import Edit, Gateway, ModelAnswer, apply_edits
@@ -214,7 +216,8 @@ class AssistantService:
         Raises AuditUnavailable (nothing sent, nobody counted) if that transaction fails."""
         ledger = self.engine.ledger
         bind = getattr(ledger, "bound", None)
-        try:
+
+        def transaction() -> OperationResult:
             with self.store.writer() as conn:
                 if bind is not None:
                     with bind(conn):
@@ -227,12 +230,22 @@ class AssistantService:
                                          persons=decision.persons)
                 self.store.append(conn, self._record(ident, req, result,
                                                      outcome=PENDING if decision.allowed else "blocked"))
-        except AuditUnavailable:
+            return result
+
+        try:
+            # A connection lost mid-transaction was rolled back (nothing counted, nothing
+            # recorded), so the whole step may run once more on a fresh connection.
+            return retry_once(transaction)
+        except AuditUnavailable as exc:
+            if isinstance(exc.__cause__, sa.exc.DBAPIError) and exc.__cause__.connection_invalidated:
+                try:
+                    return transaction()
+                except Exception as again:
+                    raise AuditUnavailable() from again
             raise
         except Exception as exc:
             log.error("request could not be recorded before the model call: %s", type(exc).__name__)
             raise AuditUnavailable() from exc
-        return result
 
     def _fail(self, ident: Identity, req: PolicyRequest, result: OperationResult, budget: Budget, code: str,
               started: float) -> None:

@@ -314,7 +314,7 @@ def _charge_budget_on_end(engine: Engine) -> None:
     event.listen(engine, "rollback", charge)
 
 
-def _retry_once(action: Callable[[], T]) -> T:
+def retry_once(action: Callable[[], T]) -> T:
     """Run a write transaction; once more if the connection was lost (database restart, failover).
 
     A transaction cut off with its connection was rolled back, so running it again is safe. In
@@ -324,9 +324,16 @@ def _retry_once(action: Callable[[], T]) -> T:
     try:
         return action()
     except sa.exc.DBAPIError as exc:
-        if not exc.connection_invalidated:
+        # psycopg reports a session ended under us (terminated backend, idle timeout) as an
+        # OperationalError that SQLAlchemy does not always mark as a disconnect. A lock wait
+        # that ran out is one too: its retry gets only what is left of the request's budget.
+        if not (exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError)):
             raise
-        log.warning("database connection lost; retrying the transaction once")
+        budget = _budget.get()
+        if budget is not None and budget.remaining <= 0:
+            raise
+        log.warning("database connection lost or lock wait ended (%s); retrying the transaction once",
+                    type(exc.orig).__name__)
         return action()
 
 
@@ -436,7 +443,7 @@ class AuditStore:
                 return self.append(conn, rec)
 
         try:
-            return _retry_once(write)
+            return retry_once(write)
         except Exception as exc:
             log.error("audit record %s could not be written: %s", rec.request_id, type(exc).__name__)
             raise AuditUnavailable() from exc
@@ -654,7 +661,7 @@ class SqlPersonLedger:
             except Exception as exc:
                 self._error.set(exc)
                 raise
-        return _retry_once(lambda: self._add_locked(user, series, keys, limit))
+        return retry_once(lambda: self._add_locked(user, series, keys, limit))
 
     def _add_locked(self, user: str, series: str, keys: list[str], limit: int) -> LedgerResult:
         with self.store.engine.begin() as conn:
