@@ -107,6 +107,12 @@ class Settings:
     ready_lock_timeout: float = 1.0
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
+    @property
+    def pending_grace(self) -> float:
+        """Seconds after which a pending audit record without its answer counts as interrupted:
+        longer than any request can take (every model attempt, then the database budget twice)."""
+        return self.llm_timeout * (self.llm_max_retries + 1) + 2 * self.db_deadline + 30
+
     def get(self, key: str, default: Any = None) -> Any:
         """Keys owned by other parts (Entra, network, rate limits) read straight from config."""
         value = self.raw.get(key, default)

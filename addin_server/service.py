@@ -101,8 +101,7 @@ class AssistantService:
         store = AuditStore(settings.database_url, settings.audit_keys,
                            connect_timeout=settings.db_connect_timeout, idle_tx_timeout=settings.db_idle_tx_timeout)
         # A pending record older than the longest a request can take has lost its answer.
-        store.pending_grace = (settings.llm_timeout * (settings.llm_max_retries + 1)
-                               + 2 * settings.db_deadline + 30)
+        store.pending_grace = settings.pending_grace
         store.migrate()
         engine = PolicyEngine(
             profile=settings.profile,

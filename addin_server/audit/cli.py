@@ -65,6 +65,7 @@ def _open(args: argparse.Namespace, *, need_key: bool) -> tuple[AuditStore, Any]
         store = AuditStore.open_existing(settings.database_url, settings.audit_keys or None)
     except StoreMissing as exc:
         raise ConfigError(str(exc)) from None
+    store.pending_grace = settings.pending_grace
     version = store.schema_version()
     if version < SCHEMA_VERSION:
         store.dispose()
