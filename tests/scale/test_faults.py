@@ -247,3 +247,46 @@ def test_a_held_chain_head_lock_drains_readiness_and_fails_requests_honestly(
     finally:
         for s in servers:
             s.stop()
+
+
+def test_a_stream_whose_answer_cannot_be_recorded_ends_in_an_error_event(
+        database: str, model: CountingFakeOpenAI, tmp_path: Path) -> None:
+    import json
+
+    from tests.api.test_endpoints import parse_sse
+
+    servers = start_two(database, model, tmp_path)
+    try:
+        got: dict[str, str] = {}
+
+        def stream() -> None:
+            req = urllib.request.Request(
+                servers[1].base + "/api/v1/summarize/stream", method="POST",
+                data=json.dumps(body(3000), ensure_ascii=False).encode(),
+                headers={"Content-Type": "application/json", "X-Oasis-User": USER})
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                got["status"], got["text"] = str(resp.status), resp.read().decode()
+
+        thread = threading.Thread(target=stream)
+        thread.start()
+        for _ in range(300):  # the prompt is recorded before the model is called
+            if model.in_flight >= 1:
+                break
+            time.sleep(0.05)
+        assert model.in_flight >= 1, "the request never reached the model"
+        with psycopg.connect(database) as holder:  # now the answer's record cannot be written
+            holder.execute("SELECT value FROM oasis_meta WHERE key = 'chain_head' FOR UPDATE")
+            thread.join(60)
+            finished_while_locked = not thread.is_alive()
+            holder.rollback()
+        assert finished_while_locked and got["status"] == "200"
+        events = parse_sse(got["text"])
+        kinds = [k for k, _ in events]
+        assert "result" not in kinds and kinds[-1] == "error", kinds
+        error = events[-1][1]["error"]
+        assert error["code"] == "answer_not_recorded" and "表示しません" in error["message"]
+        figures = check_records_against(database, model, [])
+        assert figures["unanswered"] == 1 and figures["at_model"] == figures["recorded"] == 1
+    finally:
+        for s in servers:
+            s.stop()
