@@ -25,8 +25,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
 from addin_server.audit import AuditRecord, AuditStore
 from addin_server.audit.store import PENDING, Budget, retry_once
 from addin_server.config import ConfigError, Settings
@@ -235,12 +233,7 @@ class AssistantService:
             # A connection lost mid-transaction was rolled back (nothing counted, nothing
             # recorded), so the whole step may run once more on a fresh connection.
             return retry_once(transaction)
-        except AuditUnavailable as exc:
-            if isinstance(exc.__cause__, sa.exc.DBAPIError) and exc.__cause__.connection_invalidated:
-                try:
-                    return transaction()
-                except Exception as again:
-                    raise AuditUnavailable() from again
+        except AuditUnavailable:
             raise
         except Exception as exc:
             log.error("request could not be recorded before the model call: %s", type(exc).__name__)

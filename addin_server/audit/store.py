@@ -635,7 +635,7 @@ class SqlPersonLedger:
         """Inside `bound`: re-raise a database error met there (the transaction is not usable)."""
         error = self._error.get()
         if error is not None:
-            raise AuditUnavailable() from error
+            raise error
 
     def add(self, user: str, series: str, keys: Collection[str], limit: int, *, commit: bool) -> LedgerResult:
         """Count `keys` into (user, series) unless that would bring it to `limit` or more.

@@ -189,3 +189,23 @@ def test_readiness_turns_false_while_the_write_lock_is_held(app: Flask, client: 
         holder.rollback()
     assert body.status_code == 503 and body.get_json()["audit_lock"] is False
     assert client.get("/readyz").status_code == 200
+
+
+def test_a_ledger_failure_is_not_mistaken_for_a_policy_block(app: Flask, client: FlaskClient, fake_llm: FakeOpenAI,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The policy engine turns a rule's exception into a blocking finding (fail closed); a
+    database error while counting people must instead fail the whole transaction honestly."""
+    import sqlalchemy as sa
+
+    ledger = app.extensions["oasis"].engine.ledger
+    calls = []
+
+    def broken(*_a: Any) -> Any:
+        calls.append(1)
+        raise sa.exc.OperationalError("SELECT …", {}, Exception("lock timeout"))
+
+    monkeypatch.setattr(ledger, "_add_in", broken)
+    resp = post(client, "/api/v1/summarize", {"text": TEXT})
+    assert resp.status_code == 503 and resp.get_json()["error"]["code"] == "audit_unavailable"
+    assert len(calls) == 2  # tried once more on a fresh transaction, within the budget
+    assert fake_llm.requests == [] and outcomes(app) == [] and ledger_total(app) == 0
