@@ -33,6 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from addin_server.errors import AuditUnavailable
+from addin_server.policy.detectors import individual_number
 from addin_server.policy.types import LedgerResult
 
 log = logging.getLogger(__name__)
@@ -646,7 +647,8 @@ class SqlPersonLedger:
         together pass the limit. Without commit it is a plain read: no lock, no row created.
         """
         keys = sorted(set(keys))
-        user, series = storable(user), storable(series)
+        # The series name is stored: mask an Individual Number in it like every stored field.
+        user, series = storable(user), storable(individual_number.redact(series))
         if not commit or not keys:
             # Nothing to write (a dry run, or a request naming nobody): no lock is needed, which
             # keeps the day's series of a busy user free of lock waits.
