@@ -210,11 +210,14 @@ def _read_key_file(path: str, name: str) -> tuple[bytes, ...]:
 
 def _generate_key_file(path: Path) -> None:
     """Write a new random key readable by the owner only; another instance may win the race."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return
+    except OSError as exc:
+        raise ConfigError(f"cannot create the key file {str(path)!r} ({exc.strerror}); "
+                          "set AUDIT_KEY_FILE / LEDGER_KEY_FILE to a key you created") from None
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(secrets.token_hex(32) + "\n")
 
