@@ -209,17 +209,26 @@ def _read_key_file(path: str, name: str) -> tuple[bytes, ...]:
 
 
 def _generate_key_file(path: Path) -> None:
-    """Write a new random key readable by the owner only; another instance may win the race."""
+    """Write a new random key readable by the owner only. Written aside and linked into place,
+    so an instance starting at the same moment reads either no file or a whole key."""
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
+        if path.exists():
+            return
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(secrets.token_hex(32) + "\n")
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another instance won: use its key
+        finally:
+            os.unlink(tmp)
     except OSError as exc:
         raise ConfigError(f"cannot create the key file {str(path)!r} ({exc.strerror}); "
                           "set AUDIT_KEY_FILE / LEDGER_KEY_FILE to a key you created") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(secrets.token_hex(32) + "\n")
 
 
 def load_keys(config: Mapping[str, Any], name: str, default_file: Path | None) -> tuple[bytes, ...]:
