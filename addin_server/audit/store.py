@@ -324,17 +324,20 @@ def retry_once(action: Callable[[], T]) -> T:
     """
     try:
         return action()
-    except sa.exc.DBAPIError as exc:
+    except (sa.exc.DBAPIError, sa.exc.PendingRollbackError) as exc:
         # psycopg reports a session ended under us (terminated backend, idle timeout) as an
-        # OperationalError that SQLAlchemy does not always mark as a disconnect. A lock wait
-        # that ran out is one too: its retry gets only what is left of the request's budget.
-        if not (exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError)):
+        # OperationalError that SQLAlchemy does not always mark as a disconnect, and a session
+        # lost inside the BEGIN hook surfaces as PendingRollbackError. A lock wait that ran out is
+        # an OperationalError too: its retry gets only what is left of the request's budget.
+        lost = isinstance(exc, sa.exc.PendingRollbackError) or exc.connection_invalidated \
+            or isinstance(exc, sa.exc.OperationalError)
+        if not lost:
             raise
         budget = _budget.get()
         if budget is not None and budget.remaining <= 0:
             raise
-        log.warning("database connection lost or lock wait ended (%s); retrying the transaction once",
-                    type(exc.orig).__name__)
+        log.warning("database session lost or lock wait ended (%s); retrying the transaction once",
+                    type(getattr(exc, "orig", exc)).__name__)
         return action()
 
 
