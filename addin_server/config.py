@@ -14,6 +14,7 @@ import contextlib
 import ipaddress
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +56,23 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": None,
     "CORS_ORIGINS": "",
     "PUBLIC_URL": None,
+    # Keys kept outside the database (issue 10): the audit chain's HMAC key(s) and the person
+    # ledger's hash key. Hex, at least 32 bytes; a key file holds one key per line.
+    "AUDIT_KEY": None,
+    "AUDIT_KEY_FILE": None,
+    "LEDGER_KEY": None,
+    "LEDGER_KEY_FILE": None,
+    # Database faults: seconds of database time (lock waits included) one request may spend in
+    # all, the connect timeout, the idle-in-transaction bound and the readiness lock probe.
+    "DB_DEADLINE": 10.0,
+    "DB_CONNECT_TIMEOUT": 5.0,
+    "DB_IDLE_TX_TIMEOUT": 15.0,
+    "READY_LOCK_TIMEOUT": 1.0,
 }
+
+KEY_MIN_BYTES = 32
+AUDIT_KEY_FILENAME = "audit.key"
+LEDGER_KEY_FILENAME = "ledger.key"
 
 
 class ConfigError(ValueError):
@@ -89,8 +106,21 @@ class Settings:
     max_body_bytes: int
     bind_host: str
     incident_contact: str
+    # First key signs new audit records; the others only verify older ones (rotation).
+    audit_keys: tuple[bytes, ...] = field(default=(), repr=False)
+    ledger_key: bytes | None = field(default=None, repr=False)
+    db_deadline: float = 10.0
+    db_connect_timeout: float = 5.0
+    db_idle_tx_timeout: float = 15.0
+    ready_lock_timeout: float = 1.0
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     public_url: str | None = None  # the one URL staff reach the server at (manifest, links)
+
+    @property
+    def pending_grace(self) -> float:
+        """Seconds after which a pending audit record without its answer counts as interrupted:
+        longer than any request can take (every model attempt, then the database budget twice)."""
+        return self.llm_timeout * (self.llm_max_retries + 1) + 2 * self.db_deadline + 30
 
     def get(self, key: str, default: Any = None) -> Any:
         """Keys owned by other parts (Entra, network, rate limits) read straight from config."""
@@ -115,8 +145,10 @@ def _as_int(config: Mapping[str, Any], key: str, minimum: int = 1) -> int:
     return number
 
 
-def _as_float(config: Mapping[str, Any], key: str) -> float:
+def _as_float(config: Mapping[str, Any], key: str, default: float | None = None) -> float:
     value = config.get(key)
+    if value is None and default is not None:
+        value = default
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -199,8 +231,109 @@ def dev_bind_message(bind_host: str, *, explicit: bool, fix: str = "--host 127.0
     )
 
 
-def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = "instance") -> Settings:
-    """Check every setting once, at start-up; raise ConfigError naming the first bad one."""
+def parse_keys(text: str, source: str) -> tuple[bytes, ...]:
+    """Hex keys separated by commas or lines (`#` starts a comment); each at least 32 bytes."""
+    keys = []
+    for line in text.replace(",", "\n").splitlines():
+        item = line.split("#", 1)[0].strip()
+        if not item:
+            continue
+        try:
+            key = bytes.fromhex(item)
+        except ValueError:
+            raise ConfigError(f"{source}: a key must be hexadecimal (e.g. `python -c 'import secrets; "
+                              "print(secrets.token_hex(32))'`)") from None
+        if len(key) < KEY_MIN_BYTES:
+            raise ConfigError(f"{source}: a key must be at least {KEY_MIN_BYTES} bytes "
+                              f"({2 * KEY_MIN_BYTES} hex digits), got {len(key)}")
+        keys.append(key)
+    return tuple(keys)
+
+
+def _read_key_file(path: str, name: str) -> tuple[bytes, ...]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read the key file {path!r} ({exc.strerror})") from None
+    keys = parse_keys(text, f"{name} {path}")
+    if not keys:
+        raise ConfigError(f"{name}: the key file {path!r} holds no key")
+    return keys
+
+
+def _generate_key_file(path: Path) -> None:
+    """Write a new random key readable by the owner only. Written aside and linked into place,
+    so an instance starting at the same moment reads either no file or a whole key."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            return
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(secrets.token_hex(32) + "\n")
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another instance won: use its key
+        finally:
+            os.unlink(tmp)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the key file {str(path)!r} ({exc.strerror}); "
+                          "set AUDIT_KEY_FILE / LEDGER_KEY_FILE to a key you created") from None
+
+
+def load_keys(config: Mapping[str, Any], name: str, default_file: Path | None) -> tuple[bytes, ...]:
+    """Keys from `<name>` (hex, comma-separated) or `<name>_FILE`; else the instance folder's file
+    (created when `default_file` is given and missing: the embedded default only)."""
+    value = config.get(name)
+    file = config.get(f"{name}_FILE")
+    if value and file:
+        raise ConfigError(f"set either {name} or {name}_FILE, not both")
+    if value:
+        keys = parse_keys(str(value), name)
+        if not keys:
+            raise ConfigError(f"{name} is empty")
+        return keys
+    if file:
+        return _read_key_file(str(file), f"{name}_FILE")
+    if default_file is not None:
+        _generate_key_file(default_file)
+        return _read_key_file(str(default_file), f"{name}_FILE")
+    return ()
+
+
+def resolve_keys(config: Mapping[str, Any], instance_path: str | os.PathLike[str], auth_mode: str, *,
+                 create_keys: bool) -> tuple[tuple[bytes, ...], bytes | None]:
+    """The audit keys and the ledger key. Only the embedded default (dev mode on loopback) may
+    generate them in the instance folder; production modes refuse to start without them."""
+    folder = Path(instance_path)
+    may_default = auth_mode == "dev"
+    audit_default = folder / AUDIT_KEY_FILENAME if may_default and (
+        create_keys or (folder / AUDIT_KEY_FILENAME).exists()) else None
+    ledger_default = folder / LEDGER_KEY_FILENAME if may_default and (
+        create_keys or (folder / LEDGER_KEY_FILENAME).exists()) else None
+    audit_keys = load_keys(config, "AUDIT_KEY", audit_default)
+    ledger_keys = load_keys(config, "LEDGER_KEY", ledger_default)
+    if not may_default:
+        missing = [k for k, v in (("AUDIT_KEY or AUDIT_KEY_FILE", audit_keys),
+                                  ("LEDGER_KEY or LEDGER_KEY_FILE", ledger_keys)) if not v]
+        if missing:
+            raise ConfigError(
+                f"AUTH_MODE={auth_mode} needs {' and '.join(missing)}: the audit chain's HMAC key and the "
+                "person ledger's hash key live outside the database, the same on every instance "
+                "(rules oasis-log, oasis-2; see docs/security.md)")
+    if len(ledger_keys) > 1:
+        raise ConfigError("LEDGER_KEY: give exactly one key (the ledger cannot verify with old keys)")
+    return audit_keys, (ledger_keys[0] if ledger_keys else None)
+
+
+def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = "instance", *,
+             create_keys: bool = True) -> Settings:
+    """Check every setting once, at start-up; raise ConfigError naming the first bad one.
+
+    `create_keys=False` (read-only tools) never writes a key file into the instance folder."""
     profile = str(config.get("PROFILE") or "oasis").lower()
     if profile not in PROFILES:
         raise ConfigError(f"PROFILE must be one of {', '.join(PROFILES)}, got {profile!r}")
@@ -262,6 +395,7 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
             raise ConfigError("AUTH_MODE=entra needs ENTRA_JWKS_URL or ENTRA_JWKS_FILE (the signing keys)")
 
     public_url = parse_public_url(config.get("PUBLIC_URL"))
+    audit_keys, ledger_key = resolve_keys(config, instance_path, auth_mode, create_keys=create_keys)
 
     return Settings(
         profile=profile,
@@ -280,6 +414,12 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
         max_body_bytes=_as_int(config, "MAX_BODY_BYTES"),
         bind_host=bind_host,
         incident_contact=str(config.get("INCIDENT_CONTACT") or DEFAULTS["INCIDENT_CONTACT"]),
+        audit_keys=audit_keys,
+        ledger_key=ledger_key,
+        db_deadline=_as_float(config, "DB_DEADLINE", DEFAULTS["DB_DEADLINE"]),
+        db_connect_timeout=_as_float(config, "DB_CONNECT_TIMEOUT", DEFAULTS["DB_CONNECT_TIMEOUT"]),
+        db_idle_tx_timeout=_as_float(config, "DB_IDLE_TX_TIMEOUT", DEFAULTS["DB_IDLE_TX_TIMEOUT"]),
+        ready_lock_timeout=_as_float(config, "READY_LOCK_TIMEOUT", DEFAULTS["READY_LOCK_TIMEOUT"]),
         raw=dict(config),
         public_url=public_url,
     )
@@ -339,6 +479,8 @@ def load_config(overrides: Mapping[str, Any] | None = None, environ: Mapping[str
     return dict(config)
 
 
-def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Validated settings for the server and every command, from the one loader."""
-    return validate(load_config(overrides), instance_path())
+def load_settings(overrides: Mapping[str, Any] | None = None, *, create_keys: bool = True) -> Settings:
+    """Validated settings for the server and every command, from the one loader.
+
+    `create_keys=False` (read-only tools) never writes a key file into the instance folder."""
+    return validate(load_config(overrides), instance_path(), create_keys=create_keys)

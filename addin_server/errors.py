@@ -108,10 +108,21 @@ class ModelTimeout(ModelError):
 
 
 class AuditUnavailable(ApiError):
-    """The audit store cannot record; under every profile nothing is returned unrecorded."""
+    """The audit store cannot record; under every profile nothing is returned unrecorded.
+
+    Raised before the model is called: the text was not sent and nobody was counted."""
 
     status, code = 503, "audit_unavailable"
-    message = "記録（ログ）を保存できないため、処理を行いませんでした（ルール cloud-4 / oasis-log）。管理者に連絡してください。"
+    message = ("記録（ログ）を保存できないため、処理を行いませんでした。文章は AI モデルに送信していません"
+               "（ルール cloud-4 / oasis-log）。時間をおいて再度お試しください。解決しない場合は管理者に連絡してください。")
+
+
+class AnswerNotRecorded(AuditUnavailable):
+    """The prompt reached the model, but its answer could not be recorded, so it is not shown."""
+
+    code = "answer_not_recorded"
+    message = ("文章は AI モデルに送信され、依頼の記録は保存されましたが、回答を記録（ログ）に保存できなかったため、"
+               "回答は表示しません（ルール oasis-log）。時間をおいて再度お試しください。解決しない場合は管理者に連絡してください。")
 
 
 # The class that speaks for each HTTP status werkzeug or an extension may raise on its own.

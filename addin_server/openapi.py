@@ -185,6 +185,8 @@ class HealthSchema(Schema):
 class ReadySchema(Schema):
     ready = fields.Boolean(required=True)
     database = fields.Boolean(required=True)
+    audit_lock = fields.Boolean(required=True, metadata={
+        "description": "監査ログの書き込みロックを READY_LOCK_TIMEOUT 以内に取得できるか"})
     model = fields.Boolean(required=True)
     provider = fields.String(required=True)
 
@@ -287,7 +289,7 @@ def build_spec(auth_mode: str = "entra") -> dict[str, Any]:
     spec.path(path="/healthz", operations={"get": {
         "summary": "プロセスの生存確認", "responses": {"200": _json("Health", "稼働中")}}})
     spec.path(path="/readyz", operations={"get": {
-        "summary": "利用可能か（データベース・モデル）",
+        "summary": "利用可能か（データベース・監査ログの書き込みロック・モデル）",
         "responses": {"200": _json("Ready", "利用可能"), "503": _json("Ready", "利用不可"), **_errors(403)}}})
     spec.path(path="/api/v1/openapi.json", operations={"get": {
         "summary": "この文書", "responses": {"200": {"description": "OpenAPI 3.1",

@@ -46,8 +46,10 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., F
 
     def build(**config: Any) -> Flask:
         from addin_server.app import create_app
+        from tests.audit.keys import KEY_CONFIG
 
-        base = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'audit.db'}", "AUTH_MODE": "dev"}
+        base = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'audit.db'}", "AUTH_MODE": "dev",
+                **KEY_CONFIG}
         return create_app({**base, **config})
 
     return build

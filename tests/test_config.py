@@ -105,7 +105,9 @@ def test_config_file_outranks_env_and_serves_server_and_commands(monkeypatch, tm
     out = tmp_path / "export.jsonl"
     assert main(["audit", "export", "-o", str(out)]) == 0
     exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [(r["user_id"], r["operation"]) for r in exported] == [("dev:tanaka", "summarize")]
+    # record first: the prompt's record, then the answer's (issue 10)
+    assert [(r["user_id"], r["operation"], r["outcome"]) for r in exported] == [
+        ("dev:tanaka", "summarize", "pending"), ("dev:tanaka", "summarize", "allowed")]
     assert not (tmp_path / "from-env.db").exists()
 
 

@@ -81,7 +81,8 @@ def test_serve_answers_summarize_and_proofread(server, tmp_path):
     assert status == 200 and body["result"]["text"] == "ご確認してください。"
     from addin_server.audit import AuditStore
 
-    assert AuditStore(f"sqlite:///{tmp_path}/audit.db").count() == 2
+    store = AuditStore(f"sqlite:///{tmp_path}/audit.db")  # reading needs no key
+    assert store.count(outcome="pending") == 2 and store.count(outcome="allowed") == 2  # prompt first, then answer
 
 
 def test_serve_over_https(tmp_path):

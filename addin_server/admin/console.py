@@ -35,7 +35,14 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from addin_server.admin.routes import _record_read, audit_page, outcome_counts, public_record, query_args
+from addin_server.admin.routes import (
+    _record_read,
+    audit_page,
+    outcome_counts,
+    public_record,
+    query_args,
+    shown_outcome,
+)
 from addin_server.admin.schemas import AuditQuerySchema, SeriesQuerySchema
 from addin_server.audit import chain
 from addin_server.auth.entra import ADMIN_ROLE
@@ -204,11 +211,12 @@ def api_record(request_id: str) -> Response:
     ident = _admin()
     if len(request_id) > 64:
         raise BadRequest("依頼IDが長すぎます。")
-    row = _service().store.get(request_id)
+    store = _service().store
+    row = store.get(request_id)
     _record_read(ident, "admin:record", {"request_id": request_id})
     if row is None:
         raise ApiError("指定された依頼IDの記録は見つかりません。", status=404, code="not_found")
-    return jsonify(public_record(row))
+    return jsonify(public_record(shown_outcome(row, store.stale_before())))
 
 
 @bp.get("/api/series")

@@ -23,7 +23,14 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from addin_server.admin.schemas import AuditQuerySchema, MyAuditQuerySchema, SeriesQuerySchema
-from addin_server.audit.store import AuditRecord, AuditStore, audit_records
+from addin_server.audit.store import (
+    INTERRUPTED,
+    PENDING,
+    AuditRecord,
+    AuditStore,
+    audit_records,
+    completed_clause,
+)
 from addin_server.auth import current_identity
 from addin_server.auth.identity import Identity
 from addin_server.errors import BadRequest, Forbidden
@@ -78,11 +85,19 @@ def _record_read(ident: Identity, operation: str, query: Mapping[str, Any]) -> N
     ))
 
 
-def _where(query: Any, filters: Mapping[str, Any]) -> Any:
+def _where(query: Any, filters: Mapping[str, Any], stale_before: str) -> Any:
     c = audit_records.c
+    # One row per request: a pending record whose answer (or failure) was recorded later is
+    # shown through that later record; one never completed is `interrupted` once its grace
+    # time is over (`pending` before).
+    query = query.where(sa.not_(completed_clause()))
     if filters.get("user"):
         query = query.where(c.user_id == filters["user"])
-    if filters.get("outcome"):
+    if filters.get("outcome") == INTERRUPTED:
+        query = query.where(c.outcome == PENDING, c.created_at < stale_before)
+    elif filters.get("outcome") == PENDING:
+        query = query.where(c.outcome == PENDING, c.created_at >= stale_before)
+    elif filters.get("outcome"):
         query = query.where(c.outcome == filters["outcome"])
     if filters.get("since"):
         query = query.where(c.created_at >= filters["since"])
@@ -98,26 +113,40 @@ def _where(query: Any, filters: Mapping[str, Any]) -> Any:
 
 
 def outcome_counts(store: AuditStore, filters: Mapping[str, Any]) -> dict[str, int]:
-    """How many records of each outcome match the filters (the cursor and outcome aside)."""
+    """How many requests of each outcome match the filters (the cursor and outcome aside);
+    a pending record past its grace time counts as `interrupted`, as the listing shows it."""
     wide = {k: v for k, v in filters.items() if k not in ("outcome", "cursor", "limit")}
-    query = _where(sa.select(audit_records.c.outcome, sa.func.count()).select_from(audit_records), wide)
+    stale = store.stale_before()
+    c = audit_records.c
+    shown = sa.case((sa.and_(c.outcome == PENDING, c.created_at < stale), sa.literal(INTERRUPTED)),
+                    else_=c.outcome).label("shown")
+    query = _where(sa.select(shown, sa.func.count()).select_from(audit_records), wide, stale)
     with store.reader.connect() as conn:
-        return {str(o): int(n) for o, n in conn.execute(query.group_by(audit_records.c.outcome))}
+        return {str(o): int(n) for o, n in conn.execute(query.group_by(shown))}
+
+
+def shown_outcome(row: dict[str, Any], stale_before: str) -> dict[str, Any]:
+    """A record as the log reads it: a pending one past its grace time is `interrupted`."""
+    if row.get("outcome") == PENDING and str(row.get("created_at")) < stale_before:
+        row["outcome"] = INTERRUPTED  # the prompt reached the model; no answer was recorded
+    return row
 
 
 def audit_page(store: AuditStore, filters: Mapping[str, Any]) -> dict[str, Any]:
     """One page, newest first; the cursor is the `seq` below which the next page starts."""
     limit = int(filters.get("limit") or 50)
-    query = _where(audit_records.select(), filters)
+    stale = store.stale_before()
+    query = _where(audit_records.select(), filters, stale)
     if filters.get("cursor"):
         query = query.where(audit_records.c.seq < int(filters["cursor"]))
     query = query.order_by(audit_records.c.seq.desc()).limit(limit + 1)
-    count = _where(sa.select(sa.func.count()).select_from(audit_records), filters)
+    count = _where(sa.select(sa.func.count()).select_from(audit_records), filters, stale)
     with store.reader.connect() as conn:  # reads never take the write lock
         rows = [dict(r._mapping) for r in conn.execute(query)]
         total = int(conn.execute(count).scalar_one())
     more = len(rows) > limit
     rows = rows[:limit]
+    rows = [shown_outcome(r, stale) for r in rows]
     return {"items": [public_record(r) for r in rows], "total": total, "limit": limit,
             "next_cursor": str(rows[-1]["seq"]) if more and rows else None}
 

@@ -9,7 +9,8 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from addin_server.errors import known_messages
 
-OUTCOMES = ("allowed", "blocked", "failed", "checked", "rejected", "read", "purge")
+OUTCOMES = ("allowed", "blocked", "failed", "checked", "rejected", "read", "purge", "pending", "interrupted",
+            "upgrade")
 RULE_PATTERN = r"^[a-z]+(-[a-z0-9]+)*$"
 MAX_PAGE = 200
 MSG = {"required": "必須の項目です。", "null": "空にはできません。", "invalid": "形式が正しくありません。"}

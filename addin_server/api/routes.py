@@ -80,7 +80,10 @@ def proofread() -> tuple[Response, int]:
 
 @bp.post("/summarize/stream")
 def summarize_stream() -> Response:
-    """Server-sent events: `delta` chunks, then one `result` or `error` event."""
+    """Server-sent events: `delta` chunks, then one `result` or `error` event.
+
+    The prompt's record is written before the response starts (503 JSON if it cannot be), so no
+    delta leaves unrecorded; `result` comes only after the answer's record, else `error`."""
     data = _operation_body("summarize")
     identity = current_identity()
     events = service().stream(identity, **data)
@@ -116,9 +119,13 @@ def healthz() -> Response:
 
 @health_bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
+    """Ready when the database answers, the audit store can take its write lock within
+    READY_LOCK_TIMEOUT (a stuck session holding it stalls every write: drain this instance) and
+    a model is configured."""
     svc = service()
     database = svc.store.ping()
+    audit_lock = database and svc.store.can_lock(svc.settings.ready_lock_timeout)
     model = svc.gateway.configured
-    ready = database and model
-    return jsonify({"ready": ready, "database": database, "model": model,
+    ready = database and audit_lock and model
+    return jsonify({"ready": ready, "database": database, "audit_lock": audit_lock, "model": model,
                     "provider": svc.settings.llm_provider}), (200 if ready else 503)

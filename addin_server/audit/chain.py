@@ -1,7 +1,10 @@
 """The audit log's hash chain: verify it, export it, and purge old records without breaking it.
 
-Each record's `record_hash` covers its content and the `prev_hash` it was written after; the
-chain head (`oasis_meta.chain_head`) names the last record. `verify` walks the records in order
+Each record's `record_hash` is an HMAC-SHA-256, keyed with AUDIT_KEY, over its content and the
+`prev_hash` it was written after; the chain head (`oasis_meta.chain_head`) names the last record.
+Records from before the key (hash version 1, plain SHA-256) are accepted only as the start of
+the chain, closed by a keyed record; a plain-hash record after a keyed one, or a chain that ends
+in one, is a forgery. `verify` walks the records in order
 and reports the first place where that fails:
 
 - `altered`: a record's content no longer matches its own hash (or its hash was recomputed, so the
@@ -14,9 +17,14 @@ A purge deletes the oldest records and, in the same transaction, appends a recor
 `purge`) stating where the kept chain now starts. Verification starts from the newest such
 statement, so a purged log still verifies while a deletion without one does not.
 
-The hash is not keyed: someone with write access to the whole database could rebuild the chain.
-Writing the head printed by `verify` somewhere else (e.g. the monthly report) and passing it back
-with `--anchor` proves that the history up to that point is unchanged.
+Without the key, write access to the database is not enough to rebuild the chain or to make up
+a purge. Deleting every record is still possible: writing the head printed by `verify` somewhere
+else (e.g. the monthly report) and passing it back with `--anchor` proves that the history up to
+that point is unchanged.
+
+A `pending` record (prompt recorded before the model call) is followed by its request's answer
+or failure; one that never is (the instance died, the database went away) is counted as
+`interrupted`, which is not tampering.
 """
 
 from __future__ import annotations
@@ -34,17 +42,19 @@ import sqlalchemy as sa
 from addin_server.audit import csvsafe
 from addin_server.audit.store import (
     GENESIS_HASH,
+    HASH_VERSION_LEGACY,
     HASHED_FIELDS,
+    PENDING,
     AuditRecord,
     AuditStore,
     audit_records,
-    record_hash,
+    hash_matches,
     schema_meta,
 )
 
 PURGE_OPERATION = "audit:purge"
 PURGE_OUTCOME = "purge"
-EXPORT_FIELDS = ("seq", *HASHED_FIELDS, "prev_hash", "record_hash")
+EXPORT_FIELDS = ("seq", *HASHED_FIELDS, "prev_hash", "record_hash", "hash_version", "key_id", "status")
 
 
 @dataclass
@@ -66,6 +76,8 @@ class VerifyReport:
     start: str  # the prev_hash the kept chain starts from (genesis, or a purge's cut)
     problem: Problem | None = None
     anchor_found: bool | None = None
+    legacy: int = 0  # records with the plain hash of before schema 2
+    unanswered: int = 0  # pending records with no later answer (interrupted, or still running)
 
     @property
     def ok(self) -> bool:
@@ -100,17 +112,32 @@ def verify(store: AuditStore, anchor: str | None = None) -> VerifyReport:
     start = _declared_start(store)
     report = VerifyReport(records=0, head=start, start=start)
     seen: dict[str, int] = {start: 0}  # record hash -> position, to tell insertions from deletions
-    state: dict[str, Any] = {"expected": start, "previous": None, "last_seq": 0,
+    state: dict[str, Any] = {"expected": start, "previous": None, "last_seq": 0, "keyed": False,
                              "anchor": None if anchor is None else anchor == start}
+    pending: set[str] = set()
 
     def walk(rows: Iterator[dict[str, Any]]) -> Problem | None:
         row = next(rows, None)
         while row is not None:
             following = next(rows, None)  # one record of look-ahead tells an insertion from a deletion
             report.records += 1
-            if record_hash(row["prev_hash"], row) != row["record_hash"]:
+            legacy = int(row.get("hash_version") or HASH_VERSION_LEGACY) == HASH_VERSION_LEGACY
+            if legacy and state["keyed"]:
+                return Problem("altered", row["seq"], row["request_id"],
+                               "鍵なしのハッシュの記録が鍵付きの記録の後にあります（鍵を持たない者による書き込み）")
+            if not hash_matches(row, store.keys):
+                if not legacy and (store.keys is None or store.keys.by_id(row.get("key_id")) is None):
+                    return Problem("altered", row["seq"], row["request_id"],
+                                   f"この記録の鍵（key_id {row.get('key_id')}）が設定された AUDIT_KEY にありません"
+                                   "（鍵の設定違い、または鍵を持たない者による書き込み）")
                 return Problem("altered", row["seq"], row["request_id"],
                                "記録の内容が書き換えられています（ハッシュが一致しません）")
+            state["keyed"] = state["keyed"] or not legacy
+            report.legacy += legacy
+            if row["outcome"] == PENDING:
+                pending.add(row["request_id"])
+            else:
+                pending.discard(row["request_id"])
             if row["prev_hash"] != state["expected"]:
                 return _break_kind(row, state["previous"], following, state["expected"], seen)
             seen[row["record_hash"]] = report.records
@@ -137,6 +164,10 @@ def verify(store: AuditStore, anchor: str | None = None) -> VerifyReport:
             problem = Problem("deleted", None, None, "最後の記録が削除されています（チェーンの先頭が見つかりません）")
             break
         problem = walk(itertools.chain([first], more))  # written while we were reading
+    if problem is None and report.records and not state["keyed"]:
+        problem = Problem("altered", state["last_seq"], state["previous"]["request_id"] if state["previous"] else None,
+                          "チェーンが鍵付きの記録で終わっていません（鍵を持たない者が作り直した可能性があります）")
+    report.unanswered = len(pending)
     report.problem = problem
     report.anchor_found = state["anchor"]
     return report
@@ -219,4 +250,6 @@ def utc_now_text() -> str:
 
 
 def iter_filtered(store: AuditStore, **filters: Any) -> Iterator[dict[str, Any]]:
-    yield from store.iter_records(**{k: v for k, v in filters.items() if v})
+    """Records in chain order, each with its `status` (a pending record never answered says
+    `interrupted`)."""
+    yield from store.iter_records(with_status=True, **{k: v for k, v in filters.items() if v})

@@ -16,7 +16,7 @@ from typing import Any
 
 from addin_server.admin.schemas import to_log_time
 from addin_server.audit import chain
-from addin_server.audit.store import AuditStore
+from addin_server.audit.store import SCHEMA_VERSION, AuditStore, StoreMissing
 from addin_server.config import ConfigError, load_settings
 
 
@@ -47,11 +47,23 @@ def register(sub: Any) -> None:
     purge.set_defaults(func=_purge)
 
 
-def _open(args: argparse.Namespace) -> tuple[AuditStore, Any]:
+def _open(args: argparse.Namespace, *, need_key: bool) -> tuple[AuditStore, Any]:
+    """The existing audit database, never created or migrated here (only the server does that)."""
     overrides = {"DATABASE_URL": args.database_url} if args.database_url else {}
-    settings = load_settings(overrides)
-    store = AuditStore(settings.database_url)
-    store.migrate()
+    settings = load_settings(overrides, create_keys=False)
+    if need_key and not settings.audit_keys:
+        raise ConfigError("監査ログの鍵がありません。サーバーと同じ AUDIT_KEY または AUDIT_KEY_FILE を設定してください"
+                          "（docs/security.md「監査ログの鍵」）")
+    try:
+        store = AuditStore.open_existing(settings.database_url, settings.audit_keys or None)
+    except StoreMissing as exc:
+        raise ConfigError(str(exc)) from None
+    store.pending_grace = settings.pending_grace
+    version = store.schema_version()
+    if version < SCHEMA_VERSION:
+        store.dispose()
+        raise ConfigError(f"監査ログの形式が古いままです（版 {version}、必要な版 {SCHEMA_VERSION}）。"
+                          "新しい版のサーバーを一度起動して移行してから実行してください")
     return store, settings
 
 
@@ -74,7 +86,7 @@ def _parse_time(value: str, name: str) -> str:
 
 def _verify(args: argparse.Namespace) -> int:
     try:
-        store, _ = _open(args)
+        store, _ = _open(args, need_key=True)
     except ConfigError as exc:
         return _fail(str(exc))
     try:
@@ -89,6 +101,11 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"指定されたアンカー {args.anchor} がチェーンにありません。記録の作り直しか、アンカーより後の削除が疑われます。")
         return 1
     print(f"監査ログは正常です: {report.records:,} 件、チェーンの先頭 {report.head}")
+    if report.legacy:
+        print(f"（うち {report.legacy:,} 件は鍵の導入前の記録で、鍵付きの記録で閉じられています）")
+    if report.unanswered:
+        print(f"回答が記録されていない依頼が {report.unanswered:,} 件あります（中断 interrupted、または処理中）。"
+              "改ざんではありません。依頼内容は記録済みで、回答は利用者に表示されていません。")
     if report.start != chain.GENESIS_HASH:
         print(f"（過去の削除（purge）以降の記録を検証しました。起点 {report.start}）")
     if args.anchor:
@@ -99,7 +116,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     try:
         since, until = _time(args.since, "--since"), _time(args.until, "--until")
-        store, _ = _open(args)
+        store, _ = _open(args, need_key=False)
     except ConfigError as exc:
         return _fail(str(exc))
     rows = chain.iter_filtered(store, since=since, until=until, user_id=args.user)
@@ -120,7 +137,7 @@ def _export(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     store: AuditStore | None = None
     try:
-        store, settings = _open(args)
+        store, settings = _open(args, need_key=True)
         if args.before:
             before = _parse_time(args.before, "--before")
         else:

@@ -1,20 +1,31 @@
 """The audit log and the person ledger, in SQLite (embedded default) or PostgreSQL (shared).
 
-One code path for both through SQLAlchemy Core. Every audit record is hash-chained to the one
-before it so that an altered, inserted or deleted record can be found (`oasis-addin audit
-verify`). Writes are serialized: SQLite takes its write lock at BEGIN (IMMEDIATE), PostgreSQL
-locks the chain head row, so two server instances never fork the chain.
+One code path for both through SQLAlchemy Core. Every audit record is chained to the one before
+it by an HMAC-SHA-256 over its content and the previous record's hash, keyed with AUDIT_KEY
+(kept outside the database), so an altered, inserted or deleted record can be found
+(`oasis-addin audit verify`) and nobody with database access alone can write one that verifies.
+Records written before the key existed (hash version 1, plain SHA-256) stay valid as the start
+of the chain. Writes are serialized: SQLite takes its write lock at BEGIN (IMMEDIATE),
+PostgreSQL locks the chain head row, so two server instances never fork the chain.
+
+Every write transaction of one request draws on one database-time budget (DB_DEADLINE): a
+request waiting behind a stuck lock fails within that bound, whatever the number of waits.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
-import secrets
+import time
+import uuid
 from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -22,11 +33,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from addin_server.errors import AuditUnavailable
+from addin_server.policy.detectors import individual_number
 from addin_server.policy.types import LedgerResult
 
 log = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
+HASH_VERSION_LEGACY = 1
+HASH_VERSION_KEYED = 2
 
 schema_meta = sa.Table(
     "oasis_meta",
@@ -63,6 +77,9 @@ audit_records = sa.Table(
     sa.Column("masked", sa.Boolean, nullable=False, default=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("record_hash", sa.String(64), nullable=False),
+    # 1: plain SHA-256 (before schema 2); 2: HMAC-SHA-256 with the key named by key_id.
+    sa.Column("hash_version", sa.Integer, nullable=False, default=HASH_VERSION_KEYED),
+    sa.Column("key_id", sa.String(16)),
 )
 
 ledger_series = sa.Table(
@@ -84,9 +101,12 @@ ledger_people = sa.Table(
 
 GENESIS_HASH = "0" * 64
 READ_ONLY = "oasis_read_only"  # execution option: a transaction that only reads
-PG_LOCK_TIMEOUT_MS = 30000
+PG_LOCK_TIMEOUT_MS = 30000  # outside a request budget (tools, admin reads)
 T = TypeVar("T")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+UPGRADE_OPERATION = "audit:upgrade"
+PENDING = "pending"  # the prompt is recorded, the answer not yet (issue 10: record first)
+INTERRUPTED = "interrupted"  # a pending record whose answer never got recorded (computed)
 # The fields the chain hash covers, in a fixed order (everything but seq and the hashes).
 HASHED_FIELDS = (
     "request_id", "created_at", "user_id", "user_display", "client_addr", "host", "operation",
@@ -104,7 +124,7 @@ class AuditRecord:
     user_id: str
     operation: str
     profile: str
-    outcome: str  # allowed | blocked | failed | rejected | purge
+    outcome: str  # pending | allowed | blocked | failed | checked | read | purge | upgrade
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="microseconds"))
     user_display: str | None = None
     client_addr: str | None = None
@@ -139,13 +159,78 @@ def storable(value: Any) -> Any:
     return value
 
 
-def record_hash(prev_hash: str, row: dict[str, Any]) -> str:
-    payload = json.dumps([prev_hash, *[row.get(k) for k in HASHED_FIELDS]], ensure_ascii=False,
-                         separators=(",", ":"), default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def _payload(prev_hash: str, row: dict[str, Any], prefix: list[str]) -> bytes:
+    return json.dumps([*prefix, prev_hash, *[row.get(k) for k in HASHED_FIELDS]], ensure_ascii=False,
+                      separators=(",", ":"), default=str).encode("utf-8")
 
 
-def make_engine(url: str) -> Engine:
+def record_hash(prev_hash: str, row: dict[str, Any], key: bytes | None = None) -> str:
+    """A record's hash: HMAC-SHA-256 under `key` (version 2), or the legacy plain SHA-256 of
+    version 1 when no key is given (only to check records written before schema 2).
+
+    The payload is the JSON array [tag, prev_hash, *HASHED_FIELDS]; version 1 has no tag.
+    Changing it breaks every stored log: tests/audit/test_hash_vectors.py pins both forms."""
+    if key is None:
+        return hashlib.sha256(_payload(prev_hash, row, [])).hexdigest()
+    return hmac.new(key, _payload(prev_hash, row, ["oasis-audit-v2"]), hashlib.sha256).hexdigest()
+
+
+def key_id(key: bytes) -> str:
+    """A short public name for a key (not the key): which one signed a record."""
+    return hmac.new(key, b"oasis-audit-key-id", hashlib.sha256).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    """The chain's keys: the first signs new records, all verify (rotation keeps old ones)."""
+
+    keys: tuple[bytes, ...]
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ValueError("AuditKeys needs at least one key")
+
+    @property
+    def current(self) -> bytes:
+        return self.keys[0]
+
+    @property
+    def current_id(self) -> str:
+        return key_id(self.keys[0])
+
+    def by_id(self, ident: str | None) -> bytes | None:
+        return next((k for k in self.keys if key_id(k) == ident), None)
+
+
+def hash_matches(row: dict[str, Any], keys: AuditKeys | None) -> bool:
+    """Whether a stored row's record_hash is right for its content and prev_hash."""
+    if int(row.get("hash_version") or HASH_VERSION_LEGACY) == HASH_VERSION_LEGACY:
+        return record_hash(row["prev_hash"], row) == row["record_hash"]
+    key = keys.by_id(row.get("key_id")) if keys else None
+    return key is not None and hmac.compare_digest(record_hash(row["prev_hash"], row, key), row["record_hash"])
+
+
+# -- the database-time budget of one request --------------------------------------------------
+class DeadlineExceeded(Exception):
+    """The request's database budget is spent: do not wait for another lock."""
+
+
+@dataclass
+class Budget:
+    """Seconds of database time left to one request, spent by each of its transactions."""
+
+    remaining: float
+
+    def ms(self) -> int:
+        if self.remaining <= 0:
+            raise DeadlineExceeded()
+        return max(1, int(self.remaining * 1000))
+
+
+_budget: ContextVar[Budget | None] = ContextVar("oasis_db_budget", default=None)
+
+
+def make_engine(url: str, *, connect_timeout: float = 5.0, idle_tx_timeout: float = 15.0) -> Engine:
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("sqlite"):
@@ -157,36 +242,80 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")  # a record is on disk before the answer leaves
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={PG_LOCK_TIMEOUT_MS}")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
             # Writers take the write lock at BEGIN so two never interleave; readers (WAL) do
-            # not queue behind them.
+            # not queue behind them. Inside a request, the wait for it is bounded by what is
+            # left of the request's budget.
+            _start_clock(conn)
+            budget = _budget.get()
+            wait = budget.ms() if budget is not None else PG_LOCK_TIMEOUT_MS
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
             if conn.get_execution_options().get(READ_ONLY):
                 conn.exec_driver_sql("BEGIN")
             else:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+        _charge_budget_on_end(engine)
         return engine
-    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800)
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        # A dead server or a cut network is noticed in seconds, not after the kernel's hours:
+        # connect timeout, TCP keepalives and a bound on unacknowledged sends.
+        connect_args = {"connect_timeout": max(1, int(connect_timeout)), "keepalives": 1,
+                        "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+                        "tcp_user_timeout": 15000}
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800,
+                              connect_args=connect_args)
     if engine.dialect.name != "postgresql":
         return engine
+    idle_ms = max(1000, int(idle_tx_timeout * 1000))
 
     @event.listens_for(engine, "connect")
     def _pg_connect(dbapi_conn: Any, _record: Any) -> None:
         # A request waiting on a row lock (chain head, series) behind a stuck transaction fails
-        # with 503 instead of holding its worker thread forever. Set per session rather than as a
-        # startup option so it also passes through PgBouncer.
+        # with 503 instead of holding its worker thread forever; a session of ours left idle
+        # inside a transaction (a frozen instance) is ended by the server so its locks go.
+        # Set per session rather than as a startup option so it also passes through PgBouncer.
         with dbapi_conn.cursor() as cur:
             cur.execute(f"SET lock_timeout = {PG_LOCK_TIMEOUT_MS}")
+            cur.execute(f"SET idle_in_transaction_session_timeout = {idle_ms}")
         dbapi_conn.commit()
 
+    @event.listens_for(engine, "begin")
+    def _pg_begin(conn: Connection) -> None:
+        _start_clock(conn)
+        budget = _budget.get()
+        if budget is not None:
+            wait = budget.ms()
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {wait}")
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {wait}")
+
+    _charge_budget_on_end(engine)
     return engine
 
 
-def _retry_once(action: Callable[[], T]) -> T:
+def _start_clock(conn: Connection) -> None:
+    conn.info["oasis_began"] = time.monotonic()
+
+
+def _charge_budget_on_end(engine: Engine) -> None:
+    """Each transaction's time, lock waits included, is taken from the request's budget."""
+
+    def charge(conn: Connection) -> None:
+        began = conn.info.pop("oasis_began", None)
+        budget = _budget.get()
+        if began is not None and budget is not None:
+            budget.remaining -= time.monotonic() - began
+
+    event.listen(engine, "commit", charge)
+    event.listen(engine, "rollback", charge)
+
+
+def retry_once(action: Callable[[], T]) -> T:
     """Run a write transaction; once more if the connection was lost (database restart, failover).
 
     A transaction cut off with its connection was rolled back, so running it again is safe. In
@@ -195,21 +324,70 @@ def _retry_once(action: Callable[[], T]) -> T:
     """
     try:
         return action()
-    except sa.exc.DBAPIError as exc:
-        if not exc.connection_invalidated:
+    except (sa.exc.DBAPIError, sa.exc.PendingRollbackError) as exc:
+        # psycopg reports a session ended under us (terminated backend, idle timeout) as an
+        # OperationalError that SQLAlchemy does not always mark as a disconnect, and a session
+        # lost inside the BEGIN hook surfaces as PendingRollbackError. A lock wait that ran out is
+        # an OperationalError too: its retry gets only what is left of the request's budget.
+        lost = isinstance(exc, sa.exc.PendingRollbackError) or exc.connection_invalidated \
+            or isinstance(exc, sa.exc.OperationalError)
+        if not lost:
             raise
-        log.warning("database connection lost; retrying the transaction once")
+        budget = _budget.get()
+        if budget is not None and budget.remaining <= 0:
+            raise
+        log.warning("database session lost or lock wait ended (%s); retrying the transaction once",
+                    type(getattr(exc, "orig", exc)).__name__)
         return action()
 
 
+class StoreMissing(Exception):
+    """A read-only tool was pointed at a database that does not exist (or has no audit log)."""
+
+
 class AuditStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, keys: AuditKeys | tuple[bytes, ...] | None = None, *,
+                 connect_timeout: float = 5.0, idle_tx_timeout: float = 15.0) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, connect_timeout=connect_timeout, idle_tx_timeout=idle_tx_timeout)
         self.dialect = self.engine.dialect.name
         # Same pool; transactions begun through it are plain reads (see make_engine).
         self.reader = self.engine.execution_options(**{READ_ONLY: True})
-        self._ledger_key: bytes | None = None
+        if isinstance(keys, tuple):
+            keys = AuditKeys(keys) if keys else None
+        self.keys: AuditKeys | None = keys
+        # How long a pending record may wait for its answer before it counts as interrupted.
+        self.pending_grace = 300.0
+
+    @classmethod
+    def open_existing(cls, url: str, keys: AuditKeys | tuple[bytes, ...] | None = None) -> AuditStore:
+        """For read-only tools: never create a file or a table, never migrate."""
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[1] if "///" in url else ""
+            if not path or path == ":memory:" or not Path(path).is_file():
+                raise StoreMissing(f"監査ログのデータベースファイルが見つかりません: {path or url}")
+        store = cls(url, keys)
+        try:
+            with store.reader.connect() as conn:
+                present = sa.inspect(conn).has_table("audit_records")
+        except sa.exc.DBAPIError as exc:
+            store.dispose()
+            raise StoreMissing(f"監査ログのデータベースに接続できません（{type(exc.orig).__name__}）") from None
+        if not present:
+            store.dispose()
+            raise StoreMissing("このデータベースには監査ログ（audit_records）がありません")
+        return store
+
+    # -- request budget -----------------------------------------------------------------------
+    @contextmanager
+    def budget(self, seconds: float | Budget) -> Iterator[Budget]:
+        """Run the block's transactions on one database-time budget (see module docstring)."""
+        budget = seconds if isinstance(seconds, Budget) else Budget(float(seconds))
+        token = _budget.set(budget)
+        try:
+            yield budget
+        finally:
+            _budget.reset(token)
 
     # -- schema -----------------------------------------------------------------------------
     def migrate(self) -> int:
@@ -222,17 +400,14 @@ class AuditStore:
                 sa.select(schema_meta.c.value).where(schema_meta.c.key == "schema_version")
             ).scalar()
             current = int(version or 0)
-            for target, step in MIGRATIONS:
-                if current < target:
-                    step(conn)
-                    _upsert_meta(conn, "schema_version", str(target))
-                    current = target
-            if conn.execute(sa.select(schema_meta.c.value).where(schema_meta.c.key == "ledger_key")).scalar() \
-                    is None:
-                conn.execute(schema_meta.insert().values(key="ledger_key", value=secrets.token_hex(32)))
             if conn.execute(sa.select(schema_meta.c.value).where(schema_meta.c.key == "chain_head")).scalar() \
                     is None:
                 conn.execute(schema_meta.insert().values(key="chain_head", value=GENESIS_HASH))
+            for target, step in MIGRATIONS:
+                if current < target:
+                    step(self, conn)
+                    _upsert_meta(conn, "schema_version", str(target))
+                    current = target
         return current
 
     def schema_version(self) -> int:
@@ -249,14 +424,19 @@ class AuditStore:
             log.exception("audit store unreachable")
             return False
 
-    def ledger_key(self) -> bytes:
-        """The shared secret for the ledger's keyed hashes, the same on every instance."""
-        if self._ledger_key is None:
-            with self.reader.connect() as conn:
-                value = conn.execute(
-                    sa.select(schema_meta.c.value).where(schema_meta.c.key == "ledger_key")).scalar_one()
-            self._ledger_key = bytes.fromhex(value)
-        return self._ledger_key
+    def can_lock(self, timeout: float) -> bool:
+        """Whether a write could take the chain head's lock within `timeout` seconds (readiness).
+
+        A frozen instance or a cut session holding the lock makes every write wait: a load
+        balancer should drain this instance until it clears."""
+        try:
+            with self.budget(timeout), self.engine.connect() as conn, conn.begin() as tx:
+                self.lock_chain_head(conn)
+                tx.rollback()
+            return True
+        except Exception as exc:
+            log.warning("audit store cannot take its write lock within %.1fs: %s", timeout, type(exc).__name__)
+            return False
 
     # -- audit records ----------------------------------------------------------------------
     def record(self, rec: AuditRecord) -> str:
@@ -267,10 +447,22 @@ class AuditStore:
                 return self.append(conn, rec)
 
         try:
-            return _retry_once(write)
+            return retry_once(write)
         except Exception as exc:
-            log.exception("audit record %s could not be written", rec.request_id)
+            log.error("audit record %s could not be written: %s", rec.request_id, type(exc).__name__)
             raise AuditUnavailable() from exc
+
+    @contextmanager
+    def writer(self) -> Iterator[Connection]:
+        """One write transaction for several steps (ledger and record together); the write lock
+        is taken lazily at its first statement, so work before that holds no lock."""
+        with self.engine.connect() as conn:  # autobegin: BEGIN runs with the first statement
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
 
     def append(self, conn: Connection, rec: AuditRecord) -> str:
         """Append one record inside the caller's write transaction; returns its hash.
@@ -278,10 +470,14 @@ class AuditStore:
         The chain head is locked first and held to commit: whichever instance gets it appends
         next, so seq order, prev_hash order and commit order are one order.
         """
+        if self.keys is None:
+            raise AuditUnavailable("監査ログの鍵（AUDIT_KEY）が設定されていないため、記録を書けません。管理者に連絡してください。")
         row = {k: storable(v) for k, v in asdict(rec).items()}  # hashed as stored
         head = self.lock_chain_head(conn)
         row["prev_hash"] = head
-        row["record_hash"] = record_hash(head, row)
+        row["hash_version"] = HASH_VERSION_KEYED
+        row["key_id"] = self.keys.current_id
+        row["record_hash"] = record_hash(head, row, self.keys.current)
         conn.execute(audit_records.insert().values(**row))
         conn.execute(schema_meta.update().where(schema_meta.c.key == "chain_head")
                      .values(value=row["record_hash"]))
@@ -294,18 +490,48 @@ class AuditStore:
             query = query.with_for_update()
         return conn.execute(query).scalar_one()
 
-    def iter_records(self, batch: int = 1000, after_seq: int = 0, **filters: Any) -> Iterator[dict[str, Any]]:
-        """Records in chain order after `after_seq` (optionally filtered), streamed in batches."""
+    def iter_records(self, batch: int = 1000, after_seq: int = 0, *, with_status: bool = False,
+                     **filters: Any) -> Iterator[dict[str, Any]]:
+        """Records in chain order after `after_seq` (optionally filtered), streamed in batches.
+
+        With `with_status`, each row also carries `status`: its outcome, except that a pending
+        record says `completed` (its answer or failure was recorded later), `pending` (still
+        within its grace time) or `interrupted` (never completed)."""
         last = after_seq
         while True:
             query = audit_records.select().where(audit_records.c.seq > last)
             query = _apply_filters(query, **filters).order_by(audit_records.c.seq).limit(batch)
             with self.reader.connect() as conn:
                 rows = [dict(r._mapping) for r in conn.execute(query)]
+                if with_status:
+                    self._add_status(conn, rows)
             if not rows:
                 return
             yield from rows
             last = rows[-1]["seq"]
+
+    def stale_before(self) -> str:
+        """Pending records written before this time that have no answer count as interrupted."""
+        return (datetime.now(UTC) - timedelta(seconds=self.pending_grace)).isoformat(timespec="microseconds")
+
+    def _add_status(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        pending = [r for r in rows if r["outcome"] == PENDING]
+        done: set[tuple[str, int]] = set()
+        c = audit_records.c
+        for i in range(0, len(pending), 500):
+            chunk = pending[i:i + 500]
+            later = sa.select(c.request_id, sa.func.max(c.seq)).where(
+                c.request_id.in_([r["request_id"] for r in chunk])).group_by(c.request_id)
+            newest = dict(conn.execute(later).all())
+            done.update((r["request_id"], r["seq"]) for r in chunk if newest.get(r["request_id"], 0) > r["seq"])
+        stale = self.stale_before()
+        for r in rows:
+            if r["outcome"] != PENDING:
+                r["status"] = r["outcome"]
+            elif (r["request_id"], r["seq"]) in done:
+                r["status"] = "completed"
+            else:
+                r["status"] = INTERRUPTED if r["created_at"] < stale else PENDING
 
     def get(self, request_id: str) -> dict[str, Any] | None:
         with self.reader.connect() as conn:
@@ -324,6 +550,14 @@ class AuditStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def completed_clause() -> Any:
+    """SQL: this row is a pending record whose request has a later record (its completion)."""
+    later = audit_records.alias("later")
+    c = audit_records.c
+    return sa.and_(c.outcome == PENDING, sa.exists().where(
+        later.c.request_id == c.request_id, later.c.seq > c.seq))
 
 
 def _apply_filters(query: Any, *, user_id: str | None = None, outcome: str | None = None,
@@ -354,11 +588,32 @@ def _upsert_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(schema_meta.insert().values(key=key, value=value))
 
 
-def _migration_1(conn: Connection) -> None:
+def _migration_1(store: AuditStore, conn: Connection) -> None:
     metadata.create_all(conn, tables=[audit_records, ledger_series, ledger_people])
 
 
-MIGRATIONS = [(1, _migration_1)]
+def _migration_2(store: AuditStore, conn: Connection) -> None:
+    """Keyed chain (issue 10). Existing records keep their plain hashes (version 1); one keyed
+    record closes them, so from here on nothing verifies without the key. The ledger's hash key
+    leaves the database (it now comes from LEDGER_KEY)."""
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("audit_records")}
+    if "hash_version" not in columns:
+        conn.execute(sa.text(
+            f"ALTER TABLE audit_records ADD COLUMN hash_version INTEGER NOT NULL DEFAULT {HASH_VERSION_LEGACY}"))
+    if "key_id" not in columns:
+        conn.execute(sa.text("ALTER TABLE audit_records ADD COLUMN key_id VARCHAR(16)"))
+    conn.execute(schema_meta.delete().where(schema_meta.c.key == "ledger_key"))
+    legacy = int(conn.execute(sa.select(sa.func.count()).select_from(audit_records)).scalar_one())
+    if legacy:
+        head = store.lock_chain_head(conn)
+        store.append(conn, AuditRecord(
+            request_id=str(uuid.uuid4()), user_id="system", operation=UPGRADE_OPERATION, profile="-",
+            outcome="upgrade",
+            request_text=json.dumps({"from_hash_version": HASH_VERSION_LEGACY, "to_hash_version": HASH_VERSION_KEYED,
+                                     "legacy_records": legacy, "legacy_head": head}, sort_keys=True)))
+
+
+MIGRATIONS: list[tuple[int, Callable[[AuditStore, Connection], None]]] = [(1, _migration_1), (2, _migration_2)]
 assert MIGRATIONS[-1][0] == SCHEMA_VERSION
 
 
@@ -369,6 +624,27 @@ class SqlPersonLedger:
 
     def __init__(self, store: AuditStore) -> None:
         self.store = store
+        # Set by `bound`: counts go into the caller's transaction (with the request's record).
+        self._conn: ContextVar[Connection | None] = ContextVar(f"oasis_ledger_conn_{id(self)}", default=None)
+        self._error: ContextVar[BaseException | None] = ContextVar(f"oasis_ledger_err_{id(self)}", default=None)
+
+    @contextmanager
+    def bound(self, conn: Connection) -> Iterator[None]:
+        """Count people inside `conn`'s transaction, so they are counted exactly when the request's
+        record commits with them (issue 10). A database error is kept for `raise_error`: the
+        policy engine would otherwise turn it into an ordinary blocking finding."""
+        token, err = self._conn.set(conn), self._error.set(None)
+        try:
+            yield
+        finally:
+            self._conn.reset(token)
+            self._error.reset(err)
+
+    def raise_error(self) -> None:
+        """Inside `bound`: re-raise a database error met there (the transaction is not usable)."""
+        error = self._error.get()
+        if error is not None:
+            raise error
 
     def add(self, user: str, series: str, keys: Collection[str], limit: int, *, commit: bool) -> LedgerResult:
         """Count `keys` into (user, series) unless that would bring it to `limit` or more.
@@ -379,7 +655,8 @@ class SqlPersonLedger:
         together pass the limit. Without commit it is a plain read: no lock, no row created.
         """
         keys = sorted(set(keys))
-        user, series = storable(user), storable(series)
+        # The series name is stored: mask an Individual Number in it like every stored field.
+        user, series = storable(user), storable(individual_number.redact(series))
         if not commit or not keys:
             # Nothing to write (a dry run, or a request naming nobody): no lock is needed, which
             # keeps the day's series of a busy user free of lock waits.
@@ -387,30 +664,40 @@ class SqlPersonLedger:
                 before = int(conn.execute(self._total_query(user, series)).scalar() or 0)
                 new = self._new_keys(conn, user, series, keys)
             return LedgerResult(before=before, new=len(new), recorded=commit and before + len(new) < limit)
-        return _retry_once(lambda: self._add_locked(user, series, keys, limit))
+        bound = self._conn.get()
+        if bound is not None:
+            try:
+                return self._add_in(bound, user, series, keys, limit)
+            except Exception as exc:
+                self._error.set(exc)
+                raise
+        return retry_once(lambda: self._add_locked(user, series, keys, limit))
 
     def _add_locked(self, user: str, series: str, keys: list[str], limit: int) -> LedgerResult:
-        now = datetime.now(UTC).isoformat()
         with self.store.engine.begin() as conn:
-            query = self._total_query(user, series)
-            if self.store.dialect == "postgresql":
-                query = query.with_for_update()
-            before = conn.execute(query).scalar()
-            if before is None:
-                # First request of the series: create the row (a concurrent creator wins and
-                # we wait for it), then lock it like everyone else.
-                conn.execute(_dialect_insert(self.store.dialect)(ledger_series).values(
-                    user_id=user, series=series, total=0, updated_at=now).on_conflict_do_nothing())
-                before = conn.execute(query).scalar_one()
-            before = int(before)
-            new = self._new_keys(conn, user, series, keys)
-            recorded = before + len(new) < limit
-            if recorded and new:
-                conn.execute(ledger_people.insert(), [
-                    {"user_id": user, "series": series, "person_key": k} for k in new])
-                conn.execute(ledger_series.update().where(
-                    ledger_series.c.user_id == user, ledger_series.c.series == series)
-                    .values(total=before + len(new), updated_at=now))
+            return self._add_in(conn, user, series, keys, limit)
+
+    def _add_in(self, conn: Connection, user: str, series: str, keys: list[str], limit: int) -> LedgerResult:
+        now = datetime.now(UTC).isoformat()
+        query = self._total_query(user, series)
+        if self.store.dialect == "postgresql":
+            query = query.with_for_update()
+        before = conn.execute(query).scalar()
+        if before is None:
+            # First request of the series: create the row (a concurrent creator wins and
+            # we wait for it), then lock it like everyone else.
+            conn.execute(_dialect_insert(self.store.dialect)(ledger_series).values(
+                user_id=user, series=series, total=0, updated_at=now).on_conflict_do_nothing())
+            before = conn.execute(query).scalar_one()
+        before = int(before)
+        new = self._new_keys(conn, user, series, keys)
+        recorded = before + len(new) < limit
+        if recorded and new:
+            conn.execute(ledger_people.insert(), [
+                {"user_id": user, "series": series, "person_key": k} for k in new])
+            conn.execute(ledger_series.update().where(
+                ledger_series.c.user_id == user, ledger_series.c.series == series)
+                .values(total=before + len(new), updated_at=now))
         return LedgerResult(before=before, new=len(new), recorded=recorded)
 
     @staticmethod

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from addin_server.audit import chain
 from addin_server.audit.store import AuditRecord, AuditStore, audit_records, record_hash
 from addin_server.cli import main
+from tests.audit.keys import AUDIT_KEY_HEX, KEYS
 
 OLD = "2020-01-0{}T00:00:00.000000+00:00"
 
@@ -30,9 +31,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(autouse=True)
+def _audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI reads the same key as the server (here from the environment)."""
+    monkeypatch.setenv("OASIS_AUDIT_KEY", AUDIT_KEY_HEX)
+
+
 @pytest.fixture
 def store(db_url: str) -> Iterator[AuditStore]:
-    s = AuditStore(db_url)
+    s = AuditStore(db_url, KEYS)
     s.migrate()
     yield s
     s.dispose()
@@ -89,8 +96,9 @@ def test_altered_content_with_recomputed_hash(store: AuditStore, db_url: str,
     fill(store)
     r = row(store, 2)
     r["outcome"] = "blocked"
+    # Even someone holding the key who recomputes the hash is caught: the next record no longer follows.
     sql(store, "UPDATE audit_records SET outcome = 'blocked', record_hash = :h WHERE seq = 2",
-        h=record_hash(r["prev_hash"], r))
+        h=record_hash(r["prev_hash"], r, KEYS.current))
     assert run(db_url, "verify") == 1
     out = capsys.readouterr().out
     assert "seq 2" in out and "[altered]" in out
@@ -119,8 +127,9 @@ def test_deleted_first_and_last_records(store: AuditStore, db_url: str,
 def _forged(store: AuditStore, prev_hash: str, seq: int) -> None:
     rec = AuditRecord(request_id="forged", user_id="dev:tanaka", operation="summarize", profile="oasis",
                       outcome="allowed", request_text="後から足した記録")
-    values = {**rec.__dict__, "seq": seq, "prev_hash": prev_hash}
-    values["record_hash"] = record_hash(prev_hash, values)
+    # Made with the key (an insider): the chain's shape still gives the insertion away.
+    values = {**rec.__dict__, "seq": seq, "prev_hash": prev_hash, "hash_version": 2, "key_id": KEYS.current_id}
+    values["record_hash"] = record_hash(prev_hash, values, KEYS.current)
     with store.engine.begin() as conn:
         conn.execute(audit_records.insert().values(**values))
 
@@ -166,7 +175,7 @@ def test_export_jsonl_and_since(store: AuditStore, db_url: str, capsys: pytest.C
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["request_id"] for r in lines] == ["req-1", "req-2", "req-3", "req-4", "req-5"]
     assert lines[0]["request_text"].startswith("=HYPERLINK")  # JSON Lines are exact
-    assert all(record_hash(r["prev_hash"], r) == r["record_hash"] for r in lines)  # checkable offline
+    assert all(record_hash(r["prev_hash"], r, KEYS.current) == r["record_hash"] for r in lines)  # checkable offline
     assert run(db_url, "export", "--since", "2021-01-01") == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
     assert run(db_url, "export", "--since", "2021-01-01", "--user", "dev:tanaka") == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from playwright.sync_api import expect
 
 from addin_server.audit.store import AuditRecord
 from tests.admin.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from tests.audit.keys import KEY_CONFIG
 from tests.auth.tokens import SigningKey, write_jwks
 from tests.policy.numbers import VALID
 from tests.support import require
@@ -69,8 +71,11 @@ def _seed(app: Any) -> None:
     _post(app, "suzuki", {"text": "出席者は山田太郎様、佐藤花子様、鈴木一郎様、高橋次郎様です。",
                           "series_id": "地域会議"})
     svc = app.extensions["oasis"]
+    # A prompt recorded two hours ago whose answer never was: the log shows it as interrupted.
+    long_ago = (datetime.now(UTC) - timedelta(hours=2)).isoformat(timespec="microseconds")
     svc.store.record(AuditRecord(request_id="interrupted-1", user_id="dev:sato", operation="summarize",
-                                 profile="oasis", outcome="interrupted", request_text="会議の要約をお願いします。"))
+                                 profile="oasis", outcome="pending", created_at=long_ago,
+                                 request_text="会議の要約をお願いします。"))
 
 
 def _signin(chromium: Any, server: LiveServer, user: str) -> Any:
@@ -171,7 +176,8 @@ def test_export_downloads_what_the_command_writes(chromium: Any, server: LiveSer
     out = tmp_path / "cli.csv"
     assert main(["audit", "export", "--format", "csv", "--user", "dev:suzuki", "-o", str(out)]) == 0
     assert downloaded == out.read_bytes().decode("utf-8")  # byte for byte, CRLF rows included
-    assert downloaded.count("\r\n") == 3 and VALID not in downloaded
+    # header + the blocked request's record + the allowed one's prompt and answer records
+    assert downloaded.count("\r\n") == 4 and VALID not in downloaded
     page.context.close()
 
 
@@ -197,7 +203,7 @@ def entra_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Liv
                       "ENTRA_TENANT_ID": "tenant-1", "ENTRA_AUDIENCE": f"api://x/{CLIENT_ID}",
                       "ENTRA_JWKS_FILE": str(write_jwks(tmp / "jwks.json", SigningKey())),
                       "ENTRA_CLIENT_ID": CLIENT_ID, "ENTRA_CLIENT_SECRET": CLIENT_SECRET,
-                      "ENTRA_METADATA_URL": provider.metadata_url, "SECRET_KEY": "s" * 64})
+                      "ENTRA_METADATA_URL": provider.metadata_url, "SECRET_KEY": "s" * 64, **KEY_CONFIG})
     live = LiveServer(app)
     yield live, provider
     live.stop()

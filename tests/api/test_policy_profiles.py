@@ -147,9 +147,16 @@ def test_cloud_refuses_generation_when_the_audit_store_cannot_record(
     app, c = client_for(make_app, "cloud")
     store = app.extensions["oasis"].store
     before = store.count()
-    monkeypatch.setattr(store, "ping", lambda: False)
+    calls = []
+
+    def unwritable(*_a: object) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "append", unwritable)
+    monkeypatch.setattr(app.extensions["oasis"].gateway, "summarize", lambda *a: calls.append(a))
     resp = post(c, "/api/v1/summarize", {"text": CLEAN})
     assert resp.status_code == 503
     assert resp.get_json()["error"]["code"] == "audit_unavailable"
-    assert "result" not in resp.get_json()
+    assert "送信していません" in resp.get_json()["error"]["message"]  # true: the model was not called
+    assert "result" not in resp.get_json() and calls == []
     assert store.count() == before

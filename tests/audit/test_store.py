@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 from itertools import pairwise
 
+import sqlalchemy as sa
+
 from addin_server.audit import AuditRecord, AuditStore
-from addin_server.audit.store import GENESIS_HASH, SCHEMA_VERSION, record_hash
+from addin_server.audit.store import GENESIS_HASH, SCHEMA_VERSION, hash_matches, record_hash, schema_meta
+from tests.audit.keys import KEYS
 
 
 def make_store(tmp_path) -> AuditStore:
-    store = AuditStore(f"sqlite:///{tmp_path}/audit.db")
+    store = AuditStore(f"sqlite:///{tmp_path}/audit.db", KEYS)
     store.migrate()
     return store
 
@@ -23,9 +26,10 @@ def rec(i: int, **kw) -> AuditRecord:
 def test_migrate_is_versioned_and_idempotent(tmp_path):
     store = make_store(tmp_path)
     assert store.schema_version() == SCHEMA_VERSION
-    key = store.ledger_key()
     assert store.migrate() == SCHEMA_VERSION
-    assert AuditStore(store.url).ledger_key() == key and len(key) == 32
+    with store.reader.connect() as conn:  # the ledger's key lives outside the database
+        keys = set(conn.execute(sa.select(schema_meta.c.key)).scalars())
+    assert keys == {"schema_version", "chain_head"}
 
 
 def test_records_are_hash_chained(tmp_path):
@@ -37,7 +41,10 @@ def test_records_are_hash_chained(tmp_path):
     for a, b in pairwise(rows):
         assert b["prev_hash"] == a["record_hash"]
     for row in rows:
-        assert record_hash(row["prev_hash"], row) == row["record_hash"]
+        assert row["hash_version"] == 2 and row["key_id"] == KEYS.current_id
+        assert record_hash(row["prev_hash"], row, KEYS.current) == row["record_hash"]
+        assert hash_matches(row, KEYS)
+        assert record_hash(row["prev_hash"], row) != row["record_hash"]  # not the unkeyed hash
 
 
 def test_filters(tmp_path):

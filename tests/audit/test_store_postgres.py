@@ -16,7 +16,9 @@ import sqlalchemy as sa
 
 from addin_server.audit import AuditRecord, AuditStore
 from addin_server.audit.store import GENESIS_HASH, SCHEMA_VERSION, ledger_series, record_hash
+from addin_server.errors import AuditUnavailable
 from tests.audit import test_store as sqlite_suite
+from tests.audit.keys import KEYS
 from tests.scale.pgdb import fresh_database, require_postgres
 
 pytestmark = pytest.mark.postgres
@@ -46,7 +48,7 @@ def new_store(pg_url: str) -> Iterator[Callable[[], AuditStore]]:
     stores: list[AuditStore] = []
 
     def make() -> AuditStore:
-        store = AuditStore(pg_url)
+        store = AuditStore(pg_url, KEYS)
         store.migrate()
         stores.append(store)
         return store
@@ -80,9 +82,12 @@ def test_schema_is_the_same_on_both_databases(new_store: Callable[[], AuditStore
 
 
 def _migrate(url: str) -> tuple[int, str]:
-    store = AuditStore(url)
+    store = AuditStore(url, KEYS)
     try:
-        return store.migrate(), store.ledger_key().hex()
+        version = store.migrate()
+        with store.reader.connect() as conn:
+            head = conn.execute(sa.text("SELECT value FROM oasis_meta WHERE key = 'chain_head'")).scalar_one()
+        return version, head
     finally:
         store.dispose()
 
@@ -91,11 +96,11 @@ def test_instances_starting_together_migrate_once(pg_url: str) -> None:
     with ProcessPoolExecutor(4, mp_context=FORK) as pool:
         results = list(pool.map(_migrate, [pg_url] * 4))
     assert {version for version, _ in results} == {SCHEMA_VERSION}
-    assert len({key for _, key in results}) == 1  # one shared ledger key, not one per instance
+    assert {head for _, head in results} == {GENESIS_HASH}  # one chain, no upgrade record on a new log
 
 
 def _add_many(url: str, worker: int) -> list[bool]:
-    store = AuditStore(url)
+    store = AuditStore(url, KEYS)
     ledger = store.person_ledger()
     try:
         return [ledger.add("u", "s", [f"w{worker}-{i}-{k}" for k in range(3)], 100, commit=True).recorded
@@ -133,7 +138,7 @@ def test_two_instances_append_to_one_chain(new_store: Callable[[], AuditStore]) 
     assert len(rows) == 60
     prev = GENESIS_HASH
     for row in rows:
-        assert row["prev_hash"] == prev and record_hash(prev, row) == row["record_hash"]
+        assert row["prev_hash"] == prev and record_hash(prev, row, KEYS.current) == row["record_hash"]
         prev = row["record_hash"]
 
 
@@ -181,7 +186,7 @@ def test_text_either_database_refuses_is_stored_replaced_not_lost(dialect: str, 
                              outcome="allowed", response_text="要約\x00です\ud800。", series_id="系列\x00"))
     row = store.get("odd")
     assert row is not None and row["response_text"] == "要約\ufffdです\ufffd。" and row["series_id"] == "系列\ufffd"
-    assert record_hash(GENESIS_HASH, row) == row["record_hash"]
+    assert record_hash(GENESIS_HASH, row, KEYS.current) == row["record_hash"]
     assert store.person_ledger().add("u", "系列\x00", ["a"], 10, commit=True).recorded
     assert store.person_ledger().add("u", "系列\x00", ["a", "b"], 10, commit=False).before == 1
 
@@ -190,3 +195,61 @@ def test_sessions_wait_for_a_lock_at_most_the_lock_timeout(new_store: Callable[[
     store = new_store()
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SHOW lock_timeout")).scalar_one() == "30s"
+        assert conn.execute(sa.text("SHOW idle_in_transaction_session_timeout")).scalar_one() == "15s"
+        params = conn.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
+        assert params["keepalives"] == "1" and params["keepalives_idle"] == "10"
+        assert params["connect_timeout"] == "5" and params["tcp_user_timeout"] == "15000"
+
+
+def test_a_request_budget_bounds_every_lock_wait_together(new_store: Callable[[], AuditStore]) -> None:
+    """A stuck session holds the chain head: a write inside a 1 s budget fails while it is still
+    held (instead of waiting 30 s per wait), and a second write in the same spent budget does
+    not wait at all."""
+    store = new_store()
+    outcome: list[str] = []
+
+    def write_twice() -> None:
+        with store.budget(1.0) as budget:
+            for attempt in ("first", "second"):
+                try:
+                    store.record(AuditRecord(request_id=attempt, user_id="u", operation="summarize",
+                                             profile="oasis", outcome="allowed"))
+                    outcome.append(f"{attempt}:written")
+                except AuditUnavailable as exc:
+                    outcome.append(f"{attempt}:{type(exc.__cause__).__name__}")
+            outcome.append("spent" if budget.remaining <= 0 else "left")
+
+    with store.engine.connect() as holder:
+        store.lock_chain_head(holder)  # a frozen instance mid-append
+        ready_while_locked = store.can_lock(0.5)
+        writer = threading.Thread(target=write_twice)
+        writer.start()
+        writer.join(25)
+        finished_while_locked = not writer.is_alive()
+        holder.rollback()
+    writer.join()
+    assert finished_while_locked and not ready_while_locked
+    assert outcome[0] == "first:OperationalError"  # lock_timeout from the budget
+    assert outcome[1] == "second:DeadlineExceeded" and outcome[2] == "spent"
+    assert store.can_lock(0.5)  # ready again once the lock is gone
+    assert store.count() == 0
+
+
+def test_a_session_left_idle_in_a_transaction_is_ended(pg_url: str) -> None:
+    store = AuditStore(pg_url, KEYS, idle_tx_timeout=1.0)
+    store.migrate()
+    try:
+        conn = store.engine.connect()
+        store.lock_chain_head(conn)  # then nothing: a frozen instance
+        other = AuditStore(pg_url, KEYS)
+        try:
+            # Waits for the idle session to be ended by the server (after 1 s), then writes.
+            other.record(AuditRecord(request_id="after", user_id="u", operation="summarize", profile="oasis",
+                                     outcome="allowed"))
+            assert other.count() == 1
+        finally:
+            other.dispose()
+        with pytest.raises(sa.exc.DBAPIError, match="idle-in-transaction"):
+            conn.execute(sa.text("SELECT 1"))
+    finally:
+        store.dispose()

@@ -29,6 +29,7 @@ def _fuzz_app() -> Flask:
     work with pytest 9). Entra mode with a test key, so a forged credential really is refused.
     Explicit keys win over any OASIS_* variable in the environment."""
     from addin_server.app import create_app
+    from tests.audit.keys import KEY_CONFIG
 
     tmp = Path(_TMP.name)
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp / 'audit.db'}",
@@ -36,7 +37,8 @@ def _fuzz_app() -> Flask:
                       "ENTRA_JWKS_FILE": str(write_jwks(tmp / "jwks.json", _KEY)), "ENTRA_JWKS_URL": None,
                       "RATE_LIMIT": "100000 per minute", "READ_RATE_LIMIT": "100000 per minute",
                       "ALLOWED_NETWORKS": "", "TRUSTED_PROXIES": "",
-                      "CORS_ORIGINS": "", "LLM_PROVIDER": "offline", "LLM_BASE_URL": None, "PROFILE": "oasis"})
+                      "CORS_ORIGINS": "", "LLM_PROVIDER": "offline", "LLM_BASE_URL": None, "PROFILE": "oasis",
+                      **KEY_CONFIG})
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a server error must come back as a 500 to be seen
     return app
 

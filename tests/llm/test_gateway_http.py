@@ -97,7 +97,7 @@ def test_model_failures_map_to_gateway_errors(llm_client, llm_app, fake_llm, sta
     assert resp.status_code == expected
     assert resp.get_json()["error"]["code"] == code
     records = list(llm_app.extensions["oasis"].store.iter_records())
-    assert [(r["outcome"], r["error_code"]) for r in records] == [("failed", code)]
+    assert [(r["outcome"], r["error_code"]) for r in records] == [("pending", None), ("failed", code)]
 
 
 def test_client_retries_then_succeeds(llm_client, fake_llm):
@@ -114,7 +114,7 @@ def test_timeout_is_504(make_app, fake_llm):
     fake_llm.push(Step(delay=1.5))
     resp = post(c, "/api/v1/summarize", {"text": TEXT, "host": "word"})
     assert resp.status_code == 504 and resp.get_json()["error"]["code"] == "model_timeout"
-    assert [r["outcome"] for r in app.extensions["oasis"].store.iter_records()] == ["failed"]
+    assert [r["outcome"] for r in app.extensions["oasis"].store.iter_records()] == ["pending", "failed"]
 
 
 def test_stream_failure_is_an_error_event_with_a_record(llm_client, llm_app, fake_llm):
@@ -122,7 +122,7 @@ def test_stream_failure_is_an_error_event_with_a_record(llm_client, llm_app, fak
     events = parse_sse(post(llm_client, "/api/v1/summarize/stream", {"text": TEXT, "host": "word"})
                        .get_data(as_text=True))
     assert events == [("error", events[0][1])] and events[0][1]["error"]["code"] == "model_error"
-    assert [r["outcome"] for r in llm_app.extensions["oasis"].store.iter_records()] == ["failed"]
+    assert [r["outcome"] for r in llm_app.extensions["oasis"].store.iter_records()] == ["pending", "failed"]
 
 
 def test_azure_path(make_app, fake_llm):

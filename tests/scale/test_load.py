@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from addin_server.audit import AuditStore
+from tests.audit.keys import KEY_CONFIG, KEYS
 from tests.fakes.openai_server import Step
 from tests.scale.harness import CountingFakeOpenAI, GunicornServer, is_japanese, post_all
 
@@ -27,7 +28,8 @@ def server(pg_url: str, slow_model: CountingFakeOpenAI,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornServer]:
     config = {"DATABASE_URL": pg_url, "AUTH_MODE": "dev", "LLM_PROVIDER": "openai",
               "LLM_BASE_URL": slow_model.base_url, "APPROVED_ENDPOINTS": slow_model.base_url,
-              "LLM_MODEL": "fake-gpt", "LLM_TIMEOUT": 4, "LLM_MAX_RETRIES": 0, "RATE_LIMIT": "100000 per minute"}
+              "LLM_MODEL": "fake-gpt", "LLM_TIMEOUT": 4, "LLM_MAX_RETRIES": 0, "RATE_LIMIT": "100000 per minute",
+              **KEY_CONFIG}
     srv = GunicornServer(tmp_path_factory.mktemp("load") / "server.log", config, workers=WORKERS, threads=THREADS)
     try:
         yield srv.wait_ready()
@@ -37,7 +39,7 @@ def server(pg_url: str, slow_model: CountingFakeOpenAI,
 
 @pytest.fixture(scope="module")
 def store(pg_url: str) -> Iterator[AuditStore]:
-    s = AuditStore(pg_url)
+    s = AuditStore(pg_url, KEYS)
     yield s
     s.dispose()
 
@@ -48,7 +50,9 @@ def summarize_burst(srv: GunicornServer, tag: str, n: int) -> list:
 
 
 def records_of(store: AuditStore, tag: str) -> list[dict]:
-    return [r for r in store.iter_records() if r["user_display"] and r["user_display"].startswith(tag)]
+    """Each request's final record (its prompt record, outcome pending, comes before it)."""
+    return [r for r in store.iter_records() if r["user_display"] and r["user_display"].startswith(tag)
+            and r["outcome"] != "pending"]
 
 
 def test_fifty_requests_run_on_every_worker_thread_and_all_are_recorded(

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from addin_server.audit import AuditStore
-from addin_server.audit.store import GENESIS_HASH, record_hash
+from addin_server.audit import chain as audit_chain
+from tests.audit.keys import KEY_CONFIG, KEYS
 from tests.scale.harness import GunicornServer, post, post_all
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,7 @@ def servers(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[l
     logs = tmp_path_factory.mktemp("race")
     # One person's 50 requests in a second: the per-user rate limit is raised so the ledger decides.
     config = {"DATABASE_URL": db_url, "AUTH_MODE": "dev", "LLM_PROVIDER": "offline", "PERSON_LIMIT": LIMIT,
-              "RATE_LIMIT": "100000 per minute"}
+              "RATE_LIMIT": "100000 per minute", **KEY_CONFIG}
     started = [GunicornServer(logs / f"server{n}.log", config, workers=2, threads=8) for n in range(2)]
     try:
         yield [s.wait_ready() for s in started]
@@ -78,20 +79,19 @@ def test_two_instances_never_pass_the_person_limit(servers: list[GunicornServer]
     totals = sorted(r.body["persons"]["series_total"] for r in replies if r.status == 200)
     assert totals == [PER_REQUEST * (n + 1) for n in range(expected_ok)]
 
-    store = AuditStore(db_url)
+    store = AuditStore(db_url, KEYS)
     try:
         user_id = store.get(replies[0].body["request_id"])["user_id"]  # as the auth layer names her
         [series] = store.person_ledger().series_totals(user_id)
         assert SERIES in series["series"]
         assert series["total"] == PER_REQUEST * expected_ok <= LIMIT - 1
-        # One audit record per request, none lost and none doubled, and one unbroken chain.
+        # Records for every request, none lost and none doubled (an allowed one has its prompt
+        # record and its answer record), and one unbroken keyed chain.
         rows = list(store.iter_records(user_id=user_id))
-        assert sorted(r["request_id"] for r in rows) == sorted(r.body["request_id"] for r in replies)
-        assert Counter(r["outcome"] for r in rows) == {"allowed": expected_ok, "blocked": REQUESTS - expected_ok}
-        chain = list(store.iter_records())
-        prev = GENESIS_HASH
-        for row in chain:
-            assert row["prev_hash"] == prev and record_hash(prev, row) == row["record_hash"]
-            prev = row["record_hash"]
+        assert sorted({r["request_id"] for r in rows}) == sorted(r.body["request_id"] for r in replies)
+        assert Counter(r["outcome"] for r in rows) == {"pending": expected_ok, "allowed": expected_ok,
+                                                       "blocked": REQUESTS - expected_ok}
+        report = audit_chain.verify(store)
+        assert report.ok and report.unanswered == 0, report.problem
     finally:
         store.dispose()

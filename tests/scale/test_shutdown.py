@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from addin_server.audit import AuditStore
+from tests.audit.keys import KEY_CONFIG, KEYS
 from tests.scale.harness import CountingFakeOpenAI, GunicornServer, Reply, post_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -21,7 +22,7 @@ def server(pg_url: str, slow_model: CountingFakeOpenAI, tmp_path_factory: pytest
            ) -> Iterator[GunicornServer]:
     config = {"DATABASE_URL": pg_url, "AUTH_MODE": "dev", "LLM_PROVIDER": "openai",
               "LLM_BASE_URL": slow_model.base_url, "APPROVED_ENDPOINTS": slow_model.base_url,
-              "LLM_MODEL": "fake-gpt", "LLM_TIMEOUT": 10, "LLM_MAX_RETRIES": 0}
+              "LLM_MODEL": "fake-gpt", "LLM_TIMEOUT": 10, "LLM_MAX_RETRIES": 0, **KEY_CONFIG}
     srv = GunicornServer(tmp_path_factory.mktemp("stop") / "server.log", config, workers=1, threads=IN_FLIGHT)
     try:
         yield srv.wait_ready()
@@ -47,7 +48,7 @@ def test_sigterm_lets_in_flight_requests_finish_with_their_records(
     sender.join(60)
     assert server.proc.wait(60) == 0, server.log()
     assert [r.status for r in replies] == [200] * IN_FLIGHT, [r.body for r in replies]
-    store = AuditStore(pg_url)
+    store = AuditStore(pg_url, KEYS)
     try:
         for r in replies:
             row = store.get(r.body["request_id"])

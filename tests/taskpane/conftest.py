@@ -46,10 +46,11 @@ class LiveServer:
 
 def _make_server(tmp: Path, **config: Any) -> LiveServer:
     from addin_server.app import create_app
+    from tests.audit.keys import KEY_CONFIG
 
     # One session-long server: the per-user budget is shared by all routes (issue 10), so lift it.
     base = {"TESTING": True, "AUTH_MODE": "dev", "DATABASE_URL": f"sqlite:///{tmp}/a.db",
-            "RATE_LIMIT": "100000 per minute", "READ_RATE_LIMIT": "100000 per minute"}
+            "RATE_LIMIT": "100000 per minute", "READ_RATE_LIMIT": "100000 per minute", **KEY_CONFIG}
     return LiveServer(create_app({**base, **config}))
 
 

@@ -29,6 +29,14 @@ _DASH = "[-－‐‑‒–—―−ｰ]"
 _SEP = rf"(?:{_WS}{{0,2}}{_DASH}{_WS}{{0,2}}|{_WS}{{1,2}}|[.,，．])"
 _RUN = re.compile(rf"{_D}+(?:{_SEP}{_D}+)*")
 _GROUP = re.compile(_D + "+")
+# Every separator the detector accepts between the 4-4-4 groups of an Individual Number (after
+# `fold`, which maps full-width, thin/en/em/no-break spaces and the dash family to ASCII), so a
+# test can run each one through every stored field. `redact` masks exactly what `find` accepts.
+_SPACE_CHARS = (" ", "\u3000", "\u00a0", "\t", "\u2002", "\u2003", "\u2009")
+_DASH_CHARS = ("-", "－", "‐", "‑", "‒", "–", "—", "―", "−", "ｰ", "﹣")
+SEPARATORS: tuple[str, ...] = (
+    *_SPACE_CHARS, *_DASH_CHARS, "  ", " - ", "\u3000－\u3000", " \u2009",
+)
 _KEYWORDS = re.compile(r"個人番号|マイナンバー|ﾏｲﾅﾝﾊﾞｰ|マイナ|my\s?number|番号", re.IGNORECASE)
 _KEYWORD_WINDOW = 30
 
@@ -76,6 +84,9 @@ def find(text: str) -> list[IndividualNumberMatch]:
     out: list[IndividualNumberMatch] = []
     if len(text) < 12:
         return out
+    # One normalization for detection and masking: the folded text has the same length, so its
+    # offsets are the original's, and separators such as U+2009 or U+FE63 join groups here too.
+    text = fold(text)
     for run in _RUN.finditer(text):
         if run.end() - run.start() < 12 or len(_GROUP_ONLY.sub("", run.group())) < 12:
             continue  # fewer than 12 digits (phone numbers, dates)

@@ -60,7 +60,7 @@ class OutputRule(Rule):
 
 @dataclass(frozen=True)
 class NumberHit:
-    """An Individual Number in the request: `field` is text, instruction or cells."""
+    """An Individual Number in the request: `field` is text, instruction, series or cells."""
 
     field: str
     span: Span
@@ -79,6 +79,9 @@ def individual_numbers(ctx: InputContext) -> list[NumberHit]:
         hits.append(NumberHit("text", Span(m.start, m.end), m.masked, m.near_keyword))
     for m in individual_number.find(req.instruction or ""):
         hits.append(NumberHit("instruction", Span(m.start, m.end), m.masked, m.near_keyword))
+    # The series name is stored with every record: a number there is blocked like one in the text.
+    for m in individual_number.find(req.series_id or ""):
+        hits.append(NumberHit("series", Span(m.start, m.end), m.masked, m.near_keyword))
     keyword_cols: set[int] = set()
     for r, row in enumerate(req.cells or ()):
         for c, value in enumerate(row):

@@ -68,7 +68,7 @@ class IndividualNumberRule(InputRule):
 
 def individual_number_finding(rule_id: str, environment: str, hits: list[NumberHit]) -> Finding:
     masked = list(dict.fromkeys(h.masked for h in hits))
-    where = "・".join(dict.fromkeys({"text": "本文", "instruction": "指示文", "cells": "表"}[h.field] for h in hits))
+    where = "・".join(dict.fromkeys({"text": "本文", "instruction": "指示文", "series": "シリーズ名", "cells": "表"}[h.field] for h in hits))
     shown = "、".join(masked[:3]) + ("ほか" if len(masked) > 3 else "")
     return Finding(
         rule=rule_id,
@@ -78,7 +78,7 @@ def individual_number_finding(rule_id: str, environment: str, hits: list[NumberH
             f"{environment}では特定個人情報（マイナンバーを含む個人情報）は入力できません。"
             "該当する番号を削除してから実行してください。"
         ),
-        spans=spans_of(h.span for h in hits if h.field != "instruction"),
+        spans=spans_of(h.span for h in hits if h.field not in ("instruction", "series")),
         data={
             "masked": masked[:50],
             "count": len(hits),
