@@ -141,3 +141,57 @@ def test_property_wrong_check_digit_never_matches(
     assert inum.find(text) == []
     decision = ENGINE.check_input(PolicyRequest(user="u", operation="summarize", text=text), commit=False)
     assert decision.allowed and not decision.contains_individual_number
+
+
+# --- One normalization: every separator the detector accepts is also masked (issue 10, point 4) ---
+
+_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _digits_left(s: str) -> str:
+    return "".join(c for c in s.translate(_DIGITS) if c.isdigit())
+
+
+def test_separators_cover_the_issue_list() -> None:
+    for sep in ("\u2009", "\u2002", "\u2003", "\u3000", "\ufe63", "ー", "ｰ", "・", "／", "–", "—", "\u2212",
+                "\u200b", "\n", "\r\n", " - "):
+        assert sep in inum.SEPARATORS
+
+
+@settings(max_examples=400, deadline=None)
+@given(prefix=JAPANESE, suffix=JAPANESE, body=BODIES, sep=st.sampled_from(inum.SEPARATORS), full=st.booleans())
+def test_property_every_separator_is_found_and_fully_masked(
+    prefix: str, suffix: str, body: str, sep: str, full: bool
+) -> None:
+    digits = valid_number(body)
+    number = notate(digits, sep, full_width=full)
+    text = prefix + number + suffix
+    found = inum.find(text)
+    assert any(m.digits == digits and text[m.start : m.end] == number for m in found)
+    for out in (inum.redact(text), inum.redact_cell(text)):
+        assert isinstance(out, str)
+        # Only the last four digits stay; nothing of the 12 can be read back.
+        assert _digits_left(out) == digits[-4:]
+    (row,) = inum.redact_rows([[prefix, text, suffix]])
+    assert _digits_left("".join(str(v) for v in row)) == digits[-4:]
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=BODIES, sep=st.sampled_from([s for s in inum.SEPARATORS if not s.strip(" \u3000\u00a0\t\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\n\r\u2028\u2029\v\f\x85\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")]),
+       label=st.sampled_from(["", "マイナンバー："]))
+def test_property_digits_one_by_one(body: str, sep: str, label: str) -> None:
+    """Digits spaced one by one (7 8 8 0 …) with any soft separator are one number."""
+    digits = valid_number(body)
+    text = label + sep.join(digits) + "です"
+    assert any(m.digits == digits and m.certain for m in inum.find(text))
+    assert _digits_left(inum.redact(text)) == digits[-4:]
+
+
+def test_redact_engine_cells_spread_numbers() -> None:
+    cells = [["氏名", "マイナンバー"], ["山田", int(valid_number("01234567890"))],
+             ["箱", *list(VALID)], ["三つ", VALID[:4], VALID[4:8], VALID[8:]]]
+    out = PolicyEngine.redact_cells(cells)
+    assert out is not None
+    assert out[1][1] == "**** **** " + valid_number("01234567890")[-4:]
+    assert out[2][1] == "**** **** " + VALID[-4:] and set(out[2][2:]) == {"*"}
+    assert out[3][1:] == ["**** **** " + VALID[-4:], "*", "*"]
