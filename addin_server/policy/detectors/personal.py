@@ -63,7 +63,9 @@ _SEGMENT_END = re.compile(r"[。！？!?\n]")
 _HEADER_EXACT = {
     "name": {"氏名", "名前", "お名前", "姓", "名", "氏", "姓名", "フリガナ", "ふりがな", "カナ", "かな",
              "カナ氏名", "氏名カナ", "氏名(カナ)", "宛名", "name", "fullname", "firstname", "lastname",
-             "申請者", "相談者", "対象者", "利用者名", "保護者名", "児童名", "担当者名"},
+             "申請者", "相談者", "対象者", "利用者名", "保護者名", "児童名", "担当者名", "担当", "当番",
+             "講師", "名義", "名義人", "世帯主", "受給者名", "患者名", "職員名", "会員名", "生徒名", "園児名",
+             "メンバー", "参加者", "出席者", "欠席者", "対応者", "受付者"},
     "email": {"メール", "email", "mail", "eメール", "メールアドレス", "e-mail"},
     "phone": {"電話", "電話番号", "tel", "携帯", "携帯電話", "携帯番号", "連絡先", "phone", "fax"},
     "address": {"住所", "現住所", "自宅住所", "居所", "address", "郵便番号", "所在地"},
@@ -136,7 +138,16 @@ def classify_header(value: object) -> str | None:
     for kind, parts in _HEADER_CONTAINS.items():
         if any(p in h for p in parts):
             return kind
+    # 申請者, 受給者名, 利用者氏名 …: a person noun (…者) names people; 事業者 and counts do not.
+    if re.search(r"者(?:名|氏名)?$", h) and not re.search(r"事業者|業者|者数$", h) and len(h) <= 8:
+        return "name"
     return None
+
+
+_LIST_HEADER = re.compile(r"担当|当番|参加者|出席者|欠席者|メンバー|講師|委員")
+_KANA_HEADER = re.compile(r"フリガナ|ふりがな|カナ|かな|よみ")
+_NAMES_IN_CELL = re.compile(r"[、，,・／/]|^[^ 　]{1,2}(?:[ 　]+[^ 　]{1,2})+$")
+_HONORIFIC_CHARS = re.compile(r"様|さん|氏|殿|課長|係長|先生")
 
 
 def _phone_key(s: str) -> str | None:
@@ -586,27 +597,68 @@ def _named_before(s: int, named: set[int], ends: list[int], text: str) -> bool:
     return False
 
 
+_HEADER_ROWS = 5
+
+
+def _header_row(row: Sequence[object]) -> list[str | None] | None:
+    kinds = [classify_header(v) for v in row]
+    return kinds if any(kinds) else None
+
+
 def scan_cells(cells: Iterable[Sequence[object]], scan: PersonScan) -> None:
-    """Add the people of a table to `scan`, one row at a time (bounded memory)."""
+    """Add the people of a table to `scan`, one row at a time (bounded memory).
+
+    The header is the first of the first five rows with a personal header (a title row may come
+    first; a row with two or more filled cells is preferred to a lone title cell); rows before
+    it are read like text. Without such a row every row is read like a line of text."""
     it = iter(cells)
-    first = next(it, None)
-    if first is None:
+    head: list[Sequence[object]] = []
+    for row in it:
+        head.append(row)
+        if len(head) >= _HEADER_ROWS:
+            break
+    if not head:
         return
-    header = [classify_header(v) for v in first]
-    if any(header):
-        cols = [(c, k) for c, k in enumerate(header) if k]
-        for r, row in enumerate(it, start=1):
+    at = None
+    for i, row in enumerate(head):
+        if _header_row(row) and sum(1 for v in row if v not in (None, "")) >= 2:
+            at = i
+            break
+    if at is None:
+        at = next((i for i, row in enumerate(head) if _header_row(row)), None)
+    if at is None:
+        for r, row in enumerate(head):
+            _scan_plain_row(row, r, scan)
+        for r, row in enumerate(it, start=len(head)):
             if scan.full:
                 scan.truncated = True
                 return
-            _scan_header_row(row, r, cols, scan)
+            _scan_plain_row(row, r, scan)
         return
-    _scan_plain_row(first, 0, scan)
-    for r, row in enumerate(it, start=1):
+    for r in range(at):
+        _scan_plain_row(head[r], r, scan)
+    header = head[at]
+    kinds = _header_row(header) or []
+    cols = [(c, k) for c, k in enumerate(kinds) if k]
+    lists = {c for c, k in cols if k == "name" and _LIST_HEADER.search(compare_key(str(header[c])))}
+    kana = {c for c, k in cols if k == "name" and _KANA_HEADER.search(compare_key(str(header[c])))}
+    others = [c for c, k in enumerate(kinds) if not k]
+    rows = iter(head[at + 1 :])
+    for r, row in enumerate(_chain(rows, it), start=at + 1):
         if scan.full:
             scan.truncated = True
             return
-        _scan_plain_row(row, r, scan)
+        _scan_header_row(row, r, cols, scan, lists, kana)
+        # Names in other columns (備考: 「山田様より電話」) when they carry an honorific or title.
+        for c in others:
+            v = row[c] if c < len(row) else None
+            if isinstance(v, str) and _HONORIFIC_CHARS.search(v):
+                _scan_plain_row([None] * c + [v], r, scan)
+
+
+def _chain(a: Iterable[Sequence[object]], b: Iterable[Sequence[object]]) -> Iterable[Sequence[object]]:
+    yield from a
+    yield from b
 
 
 def _cell_text(v: object) -> str:
@@ -617,20 +669,33 @@ def _cell_text(v: object) -> str:
     return str(v).strip()
 
 
-def _scan_header_row(row: Sequence[object], r: int, cols: list[tuple[int, str]], scan: PersonScan) -> None:
+def _scan_header_row(row: Sequence[object], r: int, cols: list[tuple[int, str]], scan: PersonScan,
+                     lists: set[int] | frozenset[int] = frozenset(),
+                     kana: set[int] | frozenset[int] = frozenset()) -> None:
     values: dict[str, list[str]] = {}
+    names: list[str] = []
+    readings: list[str] = []
     for c, kind in cols:
         if c >= len(row):
             continue
         s = _cell_text(row[c])
         if not s:
             continue
-        values.setdefault(kind, []).append(s)
         scan.note(PersonalItem(kind, "", row=r, col=c))
+        if c in lists and _NAMES_IN_CELL.search(s):
+            # A rota or attendee cell: 「金　堀」「山田、佐藤」 are several people.
+            for part in re.split(r"[、，,・／/ 　]+", s):
+                if part:
+                    scan.add("name:" + compare_key(part))
+            continue
+        values.setdefault(kind, []).append(s)
+        if kind == "name":
+            (readings if c in kana else names).append(s)
     if not values:
         return
     if "name" in values:
-        key = "name:" + compare_key("".join(values["name"]))
+        # Furigana beside the name is the same person: the written name is the key.
+        key = "name:" + compare_key("".join(names or readings))
         if "birth_date" in values:
             key += "|birth:" + compare_key(values["birth_date"][0])
     else:
