@@ -75,6 +75,7 @@ _LABEL = re.compile(rf"(?P<in>{_IN_LABEL.pattern})|(?P<date>{_DATE_LABEL})|(?P<r
                     rf"|(?P<other>{_OTHER_LABEL})", re.IGNORECASE)
 _KEYWORD_WINDOW = 30
 _AFTER_WINDOW = 12
+_LABEL_GAP = 6  # characters between another kind's label and the number (番号：, No.)
 
 _RUN = re.compile(r"[0-9](?:(?:[ \n\u200b-]{1,4}|[.,])?[0-9])*")
 _SOFT = frozenset(" \n\u200b")
@@ -140,7 +141,10 @@ def _label(text: str, start: int, end: int) -> tuple[str | None, bool]:
     # The nearest label on the number's own line (or the line above, for a label row).
     line_lo = text.rfind("\n", lo, nl) + 1 if nl >= 0 else lo
     for m in _LABEL.finditer(text, max(lo, line_lo), start):
-        nearest = m.lastgroup
+        # Another kind of number only when its label sits right before it (会員番号：…), not
+        # anywhere in the sentence (電話で聞き取った番号 …).
+        if m.lastgroup == "in" or start - m.end() <= _LABEL_GAP:
+            nearest = m.lastgroup
     return nearest, labelled
 
 

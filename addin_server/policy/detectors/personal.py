@@ -258,6 +258,13 @@ _TITLE_AFTER = re.compile(rf"(?:{_TITLE})")
 _OFFICE_AFTER = re.compile(r"[市区町村]?(?:長|知事)")
 _KANA_NAME = re.compile(r"(?<![ぁ-ゖ])([ぁ-ゖ]{2,8}(?:[ 　][ぁ-ゖ]{1,6})?)(?=さん|さま|様|くん|君|ちゃん|氏|殿)")
 _PARTICLES = "のはがをにとへもでや"
+# One-kanji surnames that are also common nouns (林 forest, 森, 堀): a person only right before
+# an honorific and not inside a longer word (奥様, 神様 are not in the list). Our own selection of
+# frequent one-kanji surnames, including Korean and Chinese ones.
+_ONE_KANJI_SURNAME = re.compile(
+    r"(?<![一-龥々ヶ])[林森堀金李朴崔原関辻岡谷泉岩島畑沢竹杉松滝浜星館橘榊柳堤陳張劉黄呉周徐郭楊宮菅萩稲荒]"
+    r"(?=様|さん|さま|氏|殿|君|くん|ちゃん)"
+)
 _SINGLE_LABEL = re.compile(
     r"(?:氏名|お名前|名前|ふりがな|フリガナ|よみがな|申請者|相談者|申立人|申出人|届出人|請求人|陳情者|担当者?|記入者"
     r"|作成者|報告者|受付者|対応者|世帯主|代表者|保護者|利用者|受給者|回答者|差出人|宛先|Name)(?:名|氏名)?[ 　]*[:：][ 　]*"
@@ -361,6 +368,8 @@ def _context_names(text: str) -> list[tuple[int, int, str]]:
     if _ROTA_CONTEXT.search(text):
         for m in _ROTA_LINE.finditer(text):
             _list_names(text, m.start("v"), m.end("v"), out, kanji_check=False)
+    for m in _ONE_KANJI_SURNAME.finditer(text):
+        out.append((m.start(), m.end(), m.group()))
     for m in _KANA_NAME.finditer(text):
         name, start = m.group(1), m.start(1)
         before = text[start - 1] if start else ""
@@ -532,34 +541,47 @@ def scan_text(text: str, scan: PersonScan, *, row: int | None = None,
             items.append(item("name", key, start, end))
         named_segments.add(seg(start))
     unnamed: dict[int, dict[str, list[str]]] = {}
+    unnamed_items: dict[int, list[tuple[str, int, int, str]]] = {}
     for kind, start, end, key in idents:
-        kinds[kind] += 1
-        if len(items) < MAX_ITEMS:
-            items.append(item(kind, key, start, end))
         s = seg(start)
         if s not in named_segments:
             keys = unnamed.setdefault(s, {}).setdefault(kind, [])
             if key not in keys:
                 keys.append(key)
+            unnamed_items.setdefault(s, []).append((kind, start, end, key))
+            continue
+        kinds[kind] += 1
+        if len(items) < MAX_ITEMS:
+            items.append(item(kind, key, start, end))
     # In a sentence (or table row) without a name, identifiers of different kinds belong to one
     # person; the kind with the most distinct values gives the number of people. In prose, a
     # sentence or line holding only one value of each kind right after a named one in the same
     # paragraph (a résumé's lines under the name, 「電話は…です。」) belongs to that name; one
     # that names the organization or a facility (区役所 市民課 06-…) is public, not personal.
-    public = public_contacts()
+    # Public identifiers are neither counted nor reported (rag-2 blocks on any reported item).
+    public = set(public_contacts())
     for s, by_kind in unnamed.items():
+        attached = False
         if row is None:
             seg_text = text[(ends[s - 1] + 1) if s > 0 else 0 : ends[s] if s < len(ends) else len(text)]
             if _is_public(seg_text):
-                by_kind = {k: [v for v in vs if not _public_kind(k, v)] for k, vs in by_kind.items()}
-                by_kind = {k: vs for k, vs in by_kind.items() if vs}
-                if not by_kind:
-                    continue
-            if all(len(vs) == 1 for vs in by_kind.values()) and _named_before(s, named_segments, ends, text):
+                public.update(v for k, vs in by_kind.items() for v in vs if _public_kind(k, v))
+            # 「…在住」「自宅」: whoever lives there, it is someone's personal address.
+            drop = public if not _PERSONAL_CUE.search(seg_text) else set()
+            by_kind = {k: [v for v in vs if v not in drop] for k, vs in by_kind.items()}
+            by_kind = {k: vs for k, vs in by_kind.items() if vs}
+            attached = bool(by_kind) and all(len(vs) == 1 for vs in by_kind.values()) and \
+                _named_before(s, named_segments, ends, text)
+        else:
+            by_kind = {k: [v for v in vs if v not in public] for k, vs in by_kind.items()}
+            by_kind = {k: vs for k, vs in by_kind.items() if vs}
+        for kind, start, end, key in unnamed_items[s]:
+            if row is None and key in public and key not in {v for vs in by_kind.values() for v in vs}:
                 continue
-        by_kind = {k: [v for v in vs if v not in public] for k, vs in by_kind.items()}
-        by_kind = {k: vs for k, vs in by_kind.items() if vs}
-        if by_kind:
+            kinds[kind] += 1
+            if len(items) < MAX_ITEMS:
+                items.append(item(kind, key, start, end))
+        if by_kind and not attached:
             for key in max(by_kind.values(), key=len):
                 scan.add(key)
 
