@@ -131,7 +131,11 @@ _NUMBER_FOLD = str.maketrans(
         "．": ".",
     }
 )
-_NUMBER_FOLDABLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _NUMBER_FOLD) + "]+")
+# Characters that map to themselves (space, hyphen, LF) are left out: they are everywhere in
+# prose, and substituting only the others keeps this several times faster.
+_NUMBER_FOLDABLE = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c, v in _NUMBER_FOLD.items() if v != chr(c)) + "]+"
+)
 _KANJI_FOLD = str.maketrans({c: str(_KANJI_DIGITS[c]) for c in KANJI_DIGITS})
 
 

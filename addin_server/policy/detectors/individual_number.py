@@ -80,6 +80,7 @@ _LABEL_GAP = 6  # characters between another kind's label and the number (番号
 _RUN = re.compile(r"[0-9](?:(?:[ \n\u200b-]{1,4}|[.,])?[0-9])*")
 _SOFT = frozenset(" \n\u200b")
 _SCI = re.compile(r"(?<![0-9.])([0-9])\.([0-9]{1,14})[eE]\+?([0-9]{1,2})(?![0-9])")
+_SCI_HINT = re.compile(r"[0-9][eE]\+?[0-9]")
 _WHOLE_FLOAT = re.compile(r"(?<![0-9.,])([0-9]{11,12})\.0+(?![0-9])")
 _KANJI_RUN = re.compile(r"[0-9](?:[ \n\u200b\-]{0,4}[0-9])*")
 _FILE_NAME = re.compile(r"[\w\-.]*\.(?:zip|bak|log|csv|xlsx?|docx?|pdf|txt|json|tar|gz|7z|dat|sql)\b", re.IGNORECASE)
@@ -334,13 +335,13 @@ def _excel_strings(text: str, folded: str, out: list[IndividualNumberMatch],
     """Numbers Excel wrote as floats: 8.35390206113E+11, 835390206113.0."""
     if "." not in folded:
         return
-    for m in _SCI.finditer(folded):
+    for m in _SCI.finditer(folded) if _SCI_HINT.search(folded) else ():
         mantissa, exp = m.group(1) + m.group(2), int(m.group(3))
         if len(m.group(2)) > exp or exp not in (10, 11):
             continue  # not a whole number of 11-12 digits
         digits = (mantissa + "0" * (exp - len(m.group(2)))).zfill(12)
         _add(text, m.start(), m.end(), digits, out, taken)
-    for m in _WHOLE_FLOAT.finditer(folded):
+    for m in _WHOLE_FLOAT.finditer(folded) if ".0" in folded else ():
         _add(text, m.start(), m.end(), m.group(1).zfill(12), out, taken)
 
 

@@ -167,10 +167,11 @@ def _address_key(address: str) -> str:
     return "address:" + compare_key(_BLOCK_WORDS.sub("-", address)).rstrip("-")
 
 
-def _identifier_items(folded: str) -> list[tuple[str, int, int, str]]:
-    """(kind, start, end, key) for e-mail, phone, address and birth date in folded text."""
+def _identifier_items(folded: str, text: str | None = None) -> list[tuple[str, int, int, str]]:
+    """(kind, start, end, key) for e-mail, phone, address and birth date in folded text (and
+    Individual Numbers in `text`, the original: the oasis-1 rule has scanned it already)."""
     out: list[tuple[str, int, int, str]] = []
-    for n in individual_number.find_cached(folded):
+    for n in individual_number.find_cached(text if text is not None else folded):
         out.append(("identifier", n.start, n.end, "in:" + n.digits))
     for m in EMAIL.finditer(folded):
         out.append(("email", m.start(), m.end(), "email:" + m.group().lower()))
@@ -256,15 +257,14 @@ _TITLE = (r"課長|係長|部長|局長|次長|主任|主査|主事|主幹|参�
 _TITLE_AFTER = re.compile(rf"(?:{_TITLE})")
 # Offices that follow a place name (大阪市長, 北区長): the office, not a person named after it.
 _OFFICE_AFTER = re.compile(r"[市区町村]?(?:長|知事)")
-_KANA_NAME = re.compile(r"(?<![ぁ-ゖ])([ぁ-ゖ]{2,8}(?:[ 　][ぁ-ゖ]{1,6})?)(?=さん|さま|様|くん|君|ちゃん|氏|殿)")
 _PARTICLES = "のはがをにとへもでや"
 # One-kanji surnames that are also common nouns (林 forest, 森, 堀): a person only right before
 # an honorific and not inside a longer word (奥様, 神様 are not in the list). Our own selection of
 # frequent one-kanji surnames, including Korean and Chinese ones.
-_ONE_KANJI_SURNAME = re.compile(
-    r"(?<![一-龥々ヶ])[林森堀金李朴崔原関辻岡谷泉岩島畑沢竹杉松滝浜星館橘榊柳堤陳張劉黄呉周徐郭楊宮菅萩稲荒]"
-    r"(?=様|さん|さま|氏|殿|君|くん|ちゃん)"
-)
+_ONE_KANJI_SURNAME = re.compile(r"[林森堀金李朴崔原関辻岡谷泉岩島畑沢竹杉松滝浜星館橘榊柳堤陳張劉黄呉周徐郭楊宮菅萩稲荒]")
+_KANJI_CHAR = re.compile(r"[一-龥々ヶ]")
+_HONORIFIC_AT = re.compile(r"様|さま|さん|くん|君|ちゃん|氏|殿")
+_KANA_BEFORE = re.compile(r"([ぁ-ゖ]{2,8}(?:[ 　][ぁ-ゖ]{1,6})?)$")
 _SINGLE_LABEL = re.compile(
     r"(?:氏名|お名前|名前|ふりがな|フリガナ|よみがな|申請者|相談者|申立人|申出人|届出人|請求人|陳情者|担当者?|記入者"
     r"|作成者|報告者|受付者|対応者|世帯主|代表者|保護者|利用者|受給者|回答者|差出人|宛先|Name)(?:名|氏名)?[ 　]*[:：][ 　]*"
@@ -368,9 +368,16 @@ def _context_names(text: str) -> list[tuple[int, int, str]]:
     if _ROTA_CONTEXT.search(text):
         for m in _ROTA_LINE.finditer(text):
             _list_names(text, m.start("v"), m.end("v"), out, kanji_check=False)
-    for m in _ONE_KANJI_SURNAME.finditer(text):
-        out.append((m.start(), m.end(), m.group()))
-    for m in _KANA_NAME.finditer(text):
+    # Names before an honorific that the dictionary does not tag: found from the honorific
+    # back (honorifics are few, hiragana is everywhere).
+    for h in _HONORIFIC_AT.finditer(text):
+        at = h.start()
+        if at and _ONE_KANJI_SURNAME.fullmatch(text[at - 1]) and (at < 2 or not _KANJI_CHAR.match(text[at - 2])):
+            out.append((at - 1, at, text[at - 1]))
+            continue
+        m = _KANA_BEFORE.search(text, max(0, at - 16), at)
+        if m is None or (m.start(1) and "ぁ" <= text[m.start(1) - 1] <= "ゖ"):
+            continue
         name, start = m.group(1), m.start(1)
         before = text[start - 1] if start else ""
         if before and not before.isspace() and before not in "、。「」『』（）()：:・,，" and name[0] in _PARTICLES:
@@ -456,7 +463,7 @@ def _name_items(text: str) -> list[tuple[int, int, str]]:
 def _is_person(text: str, start: int, end: int, name: str, honorific: bool, historical: frozenset[str]) -> bool:
     if _ORG_AFTER.match(text, end):
         return False
-    return honorific or (name not in historical and compare_key(name) not in historical)
+    return honorific or (name not in historical and name.replace(" ", "").replace("　", "") not in historical)
 
 
 _KANA_ONLY = re.compile(r"[ぁ-ゖァ-ヺー・ 　]+|[A-Za-z .]+")
@@ -506,7 +513,7 @@ def scan_text(text: str, scan: PersonScan, *, row: int | None = None,
     if not text or scan.full:
         return
     folded = fold(text)
-    idents = _identifier_items(folded)
+    idents = _identifier_items(folded, text)
     names = _name_items(text)
     if not idents and not names:
         return
