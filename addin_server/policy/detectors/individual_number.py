@@ -504,8 +504,9 @@ def _split_cells(row: Sequence[object], run: list[tuple[int, str]], labels: dict
     digits = "".join(d for _, d in run)
     if is_valid(digits):
         first = run[0][0]
-        # Numbers typed as numbers (monthly counts, years) may be a table's own figures: warn.
-        certain = labelled or texts
+        # 12 boxes of one digit each are a form's number box whatever their type; three numeric
+        # 4-digit cells may be a table's own figures: warn.
+        certain = labelled or texts or lens == [1] * 12
         reason = "" if certain else "数値のセルの並び"
         yield CellMatch(-1, first, run[-1][0],
                         IndividualNumberMatch(0, len(str(row[first])), digits, labelled, certain, reason))
