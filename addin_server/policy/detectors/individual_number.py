@@ -205,7 +205,9 @@ def find(text: str) -> list[IndividualNumberMatch]:
                 out.append(IndividualNumberMatch(start, end, digits, ctx[1], ctx[0], ctx[2]))
                 taken.append((start, end))
     _excel_strings(text, folded, out, taken)
-    if any(c in text for c in KANJI_DIGITS) and (labelled_text or _IN_LABEL.search(text)):
+    if labelled_text is None:
+        labelled_text = bool(_IN_LABEL.search(text))
+    if labelled_text:
         _kanji_numbers(text, out, taken)
     out.sort(key=lambda m: m.start)
     return out
@@ -356,14 +358,19 @@ def _add(text: str, s: int, e: int, digits: str, out: list[IndividualNumberMatch
 
 
 def _kanji_numbers(text: str, out: list[IndividualNumberMatch], taken: list[tuple[int, int]]) -> None:
-    """漢数字 numbers (一二〇六 四七六一 …) near an Individual Number label."""
-    folded = number_fold(text, kanji=True)
-    for m in _KANJI_RUN.finditer(folded):
-        digits = "".join(c for c in m.group() if c.isdigit())
-        if len(digits) != 12 or not any(c in KANJI_DIGITS for c in text[m.start() : m.end()]):
+    """漢数字 numbers (一二〇六 四七六一 …) right after an Individual Number label (only the
+    window after each label is read: 漢数字 are everywhere in prose)."""
+    for label in _IN_LABEL.finditer(text):
+        lo, hi = label.end(), min(len(text), label.end() + 60)
+        window = text[lo:hi]
+        if not any(c in window for c in KANJI_DIGITS):
             continue
-        if _label(text, m.start(), m.end())[1]:
-            _add(text, m.start(), m.end(), digits, out, taken, labelled=True)
+        folded = number_fold(window, kanji=True)
+        for m in _KANJI_RUN.finditer(folded):
+            digits = "".join(c for c in m.group() if c.isdigit())
+            if len(digits) != 12 or not any(c in KANJI_DIGITS for c in window[m.start() : m.end()]):
+                continue
+            _add(text, lo + m.start(), lo + m.end(), digits, out, taken, labelled=True)
 
 
 # --- Cells ------------------------------------------------------------------------------------

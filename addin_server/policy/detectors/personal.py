@@ -278,6 +278,7 @@ _ROTA_LINE = re.compile(
     r"(?m)^[ 　\t]*(?:[月火水木金土日](?:曜日?)?|\d{1,2}[/／月]\d{1,2}日?(?:[（(][月火水木金土日][）)])?)[ 　\t:：]+"
     r"(?P<v>[^\n]+)$"
 )
+_LABEL_END = re.compile(r"[:：][ 　]*|(?<=氏名|名前|がな|ガナ)[ 　]+")
 _ROTA_CONTEXT = re.compile(r"当番|シフト|担当表|勤務表|ローテーション|輪番|割当|割り当て")
 _ITEM_SPLIT = re.compile(r"[、，,・／/]+|[ 　\t]+")
 _BRACKETS = re.compile(r"（[^）\n]{0,20}）|\([^)\n]{0,20}\)")
@@ -357,14 +358,22 @@ def _context_names(text: str) -> list[tuple[int, int, str]]:
     """Names found by their place rather than by the dictionary: after a label, in an attendee
     list or a rota, hiragana names before an honorific, a romaji name signing off a letter."""
     out: list[tuple[int, int, str]] = []
-    if "：" in text or ":" in text or "氏名" in text or "名前" in text or "ふりがな" in text or "フリガナ" in text:
-        for m in _SINGLE_LABEL.finditer(text):
-            _single_name(text, m.end(), out)
-        for m in _LIST_LABEL.finditer(text):
-            end = text.find("\n", m.end())
-            end = end if end >= 0 else len(text)
-            stop = text.find("。", m.end(), end)
-            _list_names(text, m.end(), stop if stop >= 0 else end, out, kanji_check=False)
+    # Labels end in a colon (or, for 氏名 / ふりがな, a space): find those first and look back,
+    # much cheaper than trying the label patterns at every character.
+    for at in _LABEL_END.finditer(text):
+        lo = max(0, at.start() - 14)
+        for m in _SINGLE_LABEL.finditer(text, lo, at.end()):
+            if m.end() >= at.end():
+                _single_name(text, m.end(), out)
+                break
+        else:
+            for m in _LIST_LABEL.finditer(text, lo, at.end()):
+                if m.end() >= at.end():
+                    end = text.find("\n", m.end())
+                    end = end if end >= 0 else len(text)
+                    stop = text.find("。", m.end(), end)
+                    _list_names(text, m.end(), stop if stop >= 0 else end, out, kanji_check=False)
+                    break
     if _ROTA_CONTEXT.search(text):
         for m in _ROTA_LINE.finditer(text):
             _list_names(text, m.start("v"), m.end("v"), out, kanji_check=False)
@@ -474,13 +483,20 @@ def _drop_readings(text: str, names: list[tuple[int, int, str]]) -> list[tuple[i
     the same person: drop the kana or romaji form next to a kanji name."""
     if len(names) < 2:
         return names
-    kanji = [(s, e) for s, e, n in names if not _KANA_ONLY.fullmatch(n)]
-    if not kanji:
+    kana = [_KANA_ONLY.fullmatch(n) is not None for _, _, n in names]
+    if not any(kana) or all(kana):
         return names
+    # Names are sorted by offset: only the nearest kanji names before and after can be the
+    # written form a reading belongs to.
+    kanji_at = [(s, e) for (s, e, _), k in zip(names, kana, strict=True) if not k]
+    starts = [s for s, _ in kanji_at]
     out = []
-    for s, e, n in names:
-        if _KANA_ONLY.fullmatch(n) and any(_reading_of(text, s, e, ks, ke) for ks, ke in kanji):
-            continue
+    for (s, e, n), k in zip(names, kana, strict=True):
+        if k:
+            i = bisect.bisect_left(starts, s)
+            near = kanji_at[max(0, i - 1) : i + 1]
+            if any(_reading_of(text, s, e, ks, ke) for ks, ke in near):
+                continue
         out.append((s, e, n))
     return out
 
