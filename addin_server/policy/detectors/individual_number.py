@@ -195,8 +195,10 @@ def find(text: str) -> list[IndividualNumberMatch]:
     taken: list[tuple[int, int]] = []
     labelled_text = None
     for run in _RUN.finditer(folded):
-        if run.end() - run.start() < 12:
-            continue
+        r = run.group()
+        if len(r) < 12 or len(r) - r.count("-") - r.count(" ") - r.count("\n") - r.count(".") - r.count(",") \
+                - r.count("\u200b") < 12:
+            continue  # fewer than 12 digits (phone numbers, dates)
         if labelled_text is None:
             labelled_text = bool(_IN_LABEL.search(text))
         for start, end, digits, grouping, hint in _candidates(folded, run.start(), run.end(), labelled_text, text):
