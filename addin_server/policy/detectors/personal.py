@@ -263,7 +263,7 @@ _PARTICLES = "のはがをにとへもでや"
 # frequent one-kanji surnames, including Korean and Chinese ones.
 _ONE_KANJI_SURNAME = re.compile(r"[林森堀金李朴崔原関辻岡谷泉岩島畑沢竹杉松滝浜星館橘榊柳堤陳張劉黄呉周徐郭楊宮菅萩稲荒]")
 _KANJI_CHAR = re.compile(r"[一-龥々ヶ]")
-_HONORIFIC_AT = re.compile(r"様|さま|さん|くん|君|ちゃん|氏|殿")
+_HONORIFIC_AT = re.compile(r"様(?![々子式相態])|さま(?!ざ)|さん|くん|君|ちゃん|氏|殿")  # not 様々, 様子, さまざま
 _KANA_BEFORE = re.compile(r"([ぁ-ゖ]{2,8}(?:[ 　][ぁ-ゖ]{1,6})?)$")
 _SINGLE_LABEL = re.compile(
     r"(?:氏名|お名前|名前|ふりがな|フリガナ|よみがな|申請者|相談者|申立人|申出人|届出人|請求人|陳情者|担当者?|記入者"
