@@ -195,3 +195,53 @@ def test_redact_engine_cells_spread_numbers() -> None:
     assert out[1][1] == "**** **** " + valid_number("01234567890")[-4:]
     assert out[2][1] == "**** **** " + VALID[-4:] and set(out[2][2:]) == {"*"}
     assert out[3][1:] == ["**** **** " + VALID[-4:], "*", "*"]
+
+
+def _decide(profile: str = "oasis", **kw: object) -> tuple[bool, list[tuple[str, str]]]:
+    d = PolicyEngine(profile=profile).check_input(PolicyRequest(user="u", operation="summarize", **kw),  # type: ignore[arg-type]
+                                                  commit=False)
+    return d.allowed, [(f.rule, f.severity) for f in d.findings if f.rule in ("oasis-1", "rag-1")]
+
+
+def test_series_id_is_checked_and_named_in_the_message() -> None:
+    engine = PolicyEngine(profile="oasis")
+    d = engine.check_input(PolicyRequest(user="u", operation="summarize", text="本文",
+                                         series_id=f"申請{notate(VALID, '-')}"), commit=False)
+    (f,) = [f for f in d.findings if f.rule == "oasis-1"]
+    assert not d.allowed and f.severity == "block" and "系列ID" in f.message
+    assert VALID not in f.message and f.data["fields"] == ["series_id"]
+
+
+def test_look_alike_warns_without_blocking_and_never_shows_the_number() -> None:
+    engine = PolicyEngine(profile="rag")
+    d = engine.check_input(PolicyRequest(user="u", operation="summarize", text="更新日時 202404010109"),
+                           commit=False)
+    (f,) = [f for f in d.findings if f.rule == "rag-1"]
+    assert d.allowed and f.severity == "warn" and "日時" in f.message
+    assert "202404010109" not in f.message and d.contains_individual_number
+    assert engine.redact("更新日時 202404010109") == "更新日時 **** **** 0109"
+
+
+def test_block_and_warn_together() -> None:
+    allowed, found = _decide(text=f"個人番号 {VALID}、受付番号 2024-0401-0028")
+    assert not allowed and sorted(found) == [("oasis-1", "block"), ("oasis-1", "warn")]
+
+
+def test_cells_path_finds_spread_and_labelled_numbers() -> None:
+    lost_zero = valid_number("01234567890")
+    cells = [["名簿"], ["氏名", "マイナンバー", "更新日時"], ["山田", int(lost_zero), 202404010109],
+             ["番号", *list(VALID2)], ["", VALID[:4], VALID[4:8], VALID[8:]]]
+    hits = list(inum.find_in_cells(cells))
+    got = sorted((h.row, h.col, h.col_end, h.match.certain) for h in hits)
+    assert got == [(2, 1, 1, True), (2, 2, 2, False), (3, 1, 12, True), (4, 1, 3, True)]
+    allowed, found = _decide(cells=cells)
+    assert not allowed and ("oasis-1", "block") in found and ("oasis-1", "warn") in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["JAN 4901234567894", f"カード 4111 {notate(VALID, ' ')}", f"{notate(VALID, ' ')} 3456", "ゆうちょ 14160-12345671",
+     "T1" + VALID, "1" + VALID, f"4111-{notate(VALID, '-')}"],
+)
+def test_longer_numbers_never_match(text: str) -> None:
+    assert inum.find(text) == []

@@ -172,6 +172,8 @@ def _identifier_items(folded: str, text: str | None = None) -> list[tuple[str, i
     Individual Numbers in `text`, the original: the oasis-1 rule has scanned it already)."""
     out: list[tuple[str, int, int, str]] = []
     for n in individual_number.find_cached(text if text is not None else folded):
+        if not n.certain:
+            continue  # a date-time, amount or code by its context: not a person's number
         out.append(("identifier", n.start, n.end, "in:" + n.digits))
     for m in EMAIL.finditer(folded):
         out.append(("email", m.start(), m.end(), "email:" + m.group().lower()))
