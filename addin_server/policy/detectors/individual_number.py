@@ -62,7 +62,7 @@ SEPARATORS: tuple[str, ...] = (
     "  ",
 )
 
-_IN_LABEL = re.compile(r"個人番号|マイナンバー|ﾏｲﾅﾝﾊﾞｰ|マイナ番号|まいなんばー|my\s?number|個人No", re.IGNORECASE)
+_IN_LABEL = re.compile(r"個人番号カード|マイナンバーカード|個人番号|マイナンバー|ﾏｲﾅﾝﾊﾞｰ|マイナ番号|まいなんばー|my\s?number|個人No", re.IGNORECASE)
 # Labels that say a number is something else (nearest label wins over an earlier IN label).
 _DATE_LABEL = r"日時|日付|年月日|時刻|更新|作成|登録日|タイムスタンプ|timestamp|date|time|バックアップ|backup|ログ|log"
 _RECEIPT_LABEL = r"受付番号|受付No|整理番号|申請番号|受理番号|問合せ番号|問い合わせ番号|お問合せ番号|管理番号|文書番号"
@@ -132,21 +132,19 @@ def _is_receipt(digits: str) -> bool:
 
 
 def _label(text: str, start: int, end: int) -> tuple[str | None, bool]:
-    """(kind of the nearest label before the number, whether an Individual Number label is near)."""
+    """(kind of the label that governs the number, whether it is labelled as an Individual
+    Number). The last label before the number wins: an Individual Number label within 30
+    characters, or another kind's label right before the number (会員番号：…); an Individual
+    Number label just after the number (…（マイナンバー）) labels it too."""
     lo = max(0, start - _KEYWORD_WINDOW)
-    nl = text.rfind("\n", lo, start)
-    before = text[lo:start]
-    after = text[end : end + _AFTER_WINDOW]
-    labelled = bool(_IN_LABEL.search(before) or _IN_LABEL.search(after.split("\n", 1)[0]))
-    nearest: str | None = None
-    # The nearest label on the number's own line (or the line above, for a label row).
-    line_lo = text.rfind("\n", lo, nl) + 1 if nl >= 0 else lo
-    for m in _LABEL.finditer(text, max(lo, line_lo), start):
+    last: str | None = None
+    for m in _LABEL.finditer(text, lo, start):
         # Another kind of number only when its label sits right before it (会員番号：…), not
         # anywhere in the sentence (電話で聞き取った番号 …).
         if m.lastgroup == "in" or start - m.end() <= _LABEL_GAP:
-            nearest = m.lastgroup
-    return nearest, labelled
+            last = m.lastgroup
+    after = text[end : end + _AFTER_WINDOW].split("\n", 1)[0]
+    return last, last == "in" or bool(_IN_LABEL.search(after))
 
 
 def _context(text: str, start: int, end: int, digits: str, grouping: str,
