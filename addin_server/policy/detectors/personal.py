@@ -187,10 +187,10 @@ def _identifier_items(folded: str, text: str | None = None) -> list[tuple[str, i
     for k in _ADDRESS_ANCHOR.finditer(folded):
         if k.start() < last_end:
             continue
-        m = ADDRESS.search(folded, max(0, k.start() - 10), k.end() + 40)
-        if m and m.start() <= k.start() < m.end() and m.start() >= last_end:
-            last_end = m.end()
-            out.append(("address", m.start(), m.end(), _address_key(m.group())))
+        am = ADDRESS.search(folded, max(0, k.start() - 10), k.end() + 40)
+        if am and am.start() <= k.start() < am.end() and am.start() >= last_end:
+            last_end = am.end()
+            out.append(("address", am.start(), am.end(), _address_key(am.group())))
     # Birth dates sit next to 生/誕; searching windows around those is much faster than the
     # whole text.
     seen: set[int] = set()
@@ -382,14 +382,15 @@ def _context_names(text: str) -> list[tuple[int, int, str]]:
     # Names before an honorific that the dictionary does not tag: found from the honorific
     # back (honorifics are few, hiragana is everywhere).
     for h in _HONORIFIC_AT.finditer(text):
-        at = h.start()
-        if at and _ONE_KANJI_SURNAME.fullmatch(text[at - 1]) and (at < 2 or not _KANJI_CHAR.match(text[at - 2])):
-            out.append((at - 1, at, text[at - 1]))
+        hpos = h.start()
+        if hpos and _ONE_KANJI_SURNAME.fullmatch(text[hpos - 1]) and (
+                hpos < 2 or not _KANJI_CHAR.match(text[hpos - 2])):
+            out.append((hpos - 1, hpos, text[hpos - 1]))
             continue
-        m = _KANA_BEFORE.search(text, max(0, at - 16), at)
-        if m is None or (m.start(1) and "ぁ" <= text[m.start(1) - 1] <= "ゖ"):
+        km = _KANA_BEFORE.search(text, max(0, hpos - 16), hpos)
+        if km is None or (km.start(1) and "ぁ" <= text[km.start(1) - 1] <= "ゖ"):
             continue
-        name, start = m.group(1), m.start(1)
+        name, start = km.group(1), km.start(1)
         before = text[start - 1] if start else ""
         if before and not before.isspace() and before not in "、。「」『』（）()：:・,，" and name[0] in _PARTICLES:
             name, start = name[1:], start + 1  # 担当のやまださん: drop the particle
@@ -570,9 +571,9 @@ def scan_text(text: str, scan: PersonScan, *, row: int | None = None,
     for kind, start, end, key in idents:
         s = seg(start)
         if s not in named_segments:
-            keys = unnamed.setdefault(s, {}).setdefault(kind, [])
-            if key not in keys:
-                keys.append(key)
+            values = unnamed.setdefault(s, {}).setdefault(kind, [])
+            if key not in values:
+                values.append(key)
             unnamed_items.setdefault(s, []).append((kind, start, end, key))
             continue
         kinds[kind] += 1
