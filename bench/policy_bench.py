@@ -191,7 +191,7 @@ def presidio_analyzer() -> tuple[Any, str]:
     class BlankJapanese(SpacyNlpEngine):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__(models=[{"lang_code": "ja", "model_name": "blank-ja"}])
-            self.nlp = {"ja": nlp}
+            self.nlp = {"ja": nlp}  # type: ignore[assignment]
 
         def load(self) -> None:  # nothing to download: the blank pipeline is built above
             pass

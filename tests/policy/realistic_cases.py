@@ -19,6 +19,7 @@ from typing import Any
 from stdnum.jp import in_
 
 from addin_server.policy import InMemoryPersonLedger, PolicyEngine, PolicyRequest
+from addin_server.policy.types import Cell
 
 
 def number(body: str) -> str:
@@ -45,7 +46,7 @@ class Case:
     category: str
     expect: Any  # "block" / "warn" / "pass" (numbers, rag-2, common-4) or a person count
     text: str | None = None
-    cells: Sequence[Sequence[object]] | None = None
+    cells: Sequence[Sequence[Cell]] | None = None
     instruction: str | None = None
     note: str = ""
     known_miss: str = ""  # a documented limit: the case is expected to fail (xfail, strict)

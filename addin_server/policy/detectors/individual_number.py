@@ -475,7 +475,7 @@ def _small_digits(v: object) -> str | None:
         return str(v)
     if isinstance(v, float) and v.is_integer() and 0 <= v <= 9999:
         return str(int(v))
-    if isinstance(v, str):
+    if isinstance(v, str) and len(v) <= 8:
         s = number_fold(v.strip())
         if 1 <= len(s) <= 4 and s.isdigit():
             return s
@@ -537,14 +537,29 @@ def find_in_cells(cells: Iterable[Sequence[object]]) -> Iterator[CellMatch]:
         for c, v in enumerate(row):
             if v is None:
                 continue
-            if isinstance(v, str) and header_kind(v) == "in" and len(v) <= 20:
-                labelled_row = True
-                continue
             col = labels.get(c) or ("in" if labelled_row else None)
+            # Fast paths (a million cells): short text and small numbers hold no number of
+            # their own unless the column is labelled; they may be one box or group of one.
+            if isinstance(v, str):
+                n = len(v)
+                if n <= 20 and _IN_LABEL.search(v) and not any(ch.isdigit() for ch in v):
+                    labelled_row = True  # a label cell (個人番号) labels the rest of its row
+                    continue
+                if n <= 8 and _small_digits(v) is not None:
+                    small += 1
+                if n < 9 or (n < 12 and col != "in"):
+                    continue
+            elif isinstance(v, bool):
+                continue
+            elif isinstance(v, int):
+                if 0 <= v <= 9999:
+                    small += 1
+                if v < 10**8:
+                    continue
+            elif _small_digits(v) is not None:
+                small += 1
             for m in find_in_cell(v, column=col):
                 yield CellMatch(r, c, c, m)
-            if _small_digits(v) is not None:
-                small += 1
         if small >= 3:
             for cm in _row_spans(row, labels, labelled_row):
                 yield CellMatch(r, cm.col, cm.col_end, cm.match)
