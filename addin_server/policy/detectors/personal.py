@@ -457,17 +457,21 @@ def _name_items(text: str) -> list[tuple[int, int, str]]:
         i += 1
     extra = _context_names(text)
     if extra:
-        seen = {(s, e) for s, e, _ in out}
-        covered = [(s, e) for s, e, _ in out]
+        # `out` is in text order: a name found by its place is dropped when it overlaps a
+        # dictionary name already kept (only the kept names around it need checking).
+        starts = [s for s, _, _ in out]
+        ends = [e for _, e, _ in out]
+        seen: set[tuple[int, int]] = set()
+        added = []
         for s, e, n in extra:
-            if (s, e) in seen or any(cs <= s and e <= ce for cs, ce in covered):
+            i = bisect.bisect_right(starts, s)
+            if (i > 0 and ends[i - 1] > s) or (i < len(starts) and starts[i] < e):
                 continue
-            if any(s < ce and cs < e for cs, ce in covered):
-                continue  # overlaps a dictionary name already kept
-            if n in historical:
+            if (s, e) in seen or n in historical:
                 continue
             seen.add((s, e))
-            out.append((s, e, n))
+            added.append((s, e, n))
+        out.extend(added)
         out.sort()
     return _drop_readings(text, out)
 
