@@ -257,20 +257,30 @@ def main() -> None:
         print(f"{size:>8,} {people:>6} {t * 1000:>9.1f} {cpu * 1000:>7.1f} {size / t:>11,.0f} {peak / 1024:>9,.0f} "
               f"{floor * 1000:>9.2f} {t / floor:>6.0f} {analyser * 1000:>11.1f} {t / analyser:>6.1f}")
 
+    # The headline figures use process CPU time (medians): on a shared machine wall-clock time
+    # measures the other programs as much as this one. Both engines run in this process, one
+    # thread each, on the same text.
     text20 = japanese_text(20_000)
     req20 = PolicyRequest(user="u", operation="summarize", text=text20, series_id="t20")
-    ours = timed(lambda: fresh_check(engine, req20), args.repeat)
-    print(f"\n20,000 characters: {ours * 1000:.1f} ms = {ours * 1000 / 20:.2f} x the 20 ms target; "
+    ours_wall = timed(lambda: fresh_check(engine, req20), args.repeat)
+    ours = cpu_time(lambda: fresh_check(engine, req20), args.repeat)
+    print(f"\n20,000 characters: {ours * 1000:.1f} ms CPU ({ours_wall * 1000:.1f} ms wall) = "
+          f"{ours * 1000 / 20:.2f} x the 20 ms target; "
           f"people counting on the labelled prose set: {people_accuracy()}")
     analyzer, label = (None, "skipped (--no-presidio)") if args.no_presidio else presidio_analyzer()
     if analyzer is None:
         print(f"Presidio comparison skipped: {label}")
     else:
         analyzer.analyze(text=text20[:500], language="ja")  # warm up
-        theirs = timed(lambda: analyzer.analyze(text=text20, language="ja"), max(3, args.repeat // 3))
+        n = max(3, args.repeat // 3)
+        theirs_wall = timed(lambda: analyzer.analyze(text=text20, language="ja"), n)
+        theirs = cpu_time(lambda: analyzer.analyze(text=text20, language="ja"), n)
         found = len([r for r in analyzer.analyze(text=text20, language="ja") if r.entity_type == "JP_INDIVIDUAL_NUMBER"])
-        print(f"{label}: {theirs * 1000:.1f} ms on the same 20,000 characters ({found} Individual Numbers found); "
-              f"throughput ratio (ours / Presidio) {theirs / ours:.1f}x (target >= 10x)")
+        ours_found = len(individual_number.find(text20))
+        print(f"{label}: {theirs * 1000:.1f} ms CPU ({theirs_wall * 1000:.1f} ms wall) on the same 20,000 characters; "
+              f"Individual Numbers found: Presidio {found}, ours {ours_found}")
+        print(f"throughput ratio (ours / Presidio): {theirs / ours:.1f}x CPU, {theirs_wall / ours_wall:.1f}x wall "
+              "(target >= 10x)")
 
     for limit, label in ((1000, "PERSON_LIMIT=1000: counting stops at the limit, Individual Number scan continues"),
                          (10**9, "PERSON_LIMIT=1e9: every row counted (memory grows with the people kept)")):
@@ -278,7 +288,7 @@ def main() -> None:
         print(f"\n== table, 5 columns, streamed ({label}) ==")
         print(f"{'rows':>8} {'cells':>8} {'people':>8} {'check s':>8} {'cells/s':>11} {'peak MiB':>9} "
               f"{'regex s':>8} {'ratio':>6}")
-        for rows in ((50_000, 100_000, 200_000) if limit == 1000 else (20_000, 50_000, 100_000)):
+        for rows in ((50_000, 100_000, 200_000) if limit == 1000 else (20_000, 40_000)):
             cells = LazyTable(rows)
             req = PolicyRequest(user="u", operation="summarize", cells=cells, series_id="tbl")
             t = timed(lambda req=req, eng=eng: eng.check_input(req, commit=False), 1)
