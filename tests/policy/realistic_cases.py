@@ -281,6 +281,13 @@ CASES: list[Case] = [
     Case(NOT_IMITATE, "pass", "本文", instruction="やさしい日本語のように分かりやすく"),
     Case(NOT_IMITATE, "pass", "本文", instruction="ドラマのナレーションのような落ち着いた語り口で"),
     Case(NOT_IMITATE, "pass", "本文", instruction="パロディにならないよう注意して書いて"),
+    # --- More notations (added with the fixes they needed) ---------------------------------
+    Case(IN_TEXT, "block", f"対象者の番号一覧：{N1},{N2}"),
+    Case(IN_TEXT, "block", f"番号 {N1}/{N2}"),
+    Case(IN_TEXT, "block", f"保存先 \\\\fs01\\share\\scan{N4}.pdf"),
+    Case(IN_LOOK, "warn", f"製品 SN{N1}"),
+    Case(IN_CELLS, "block", cells=[["個人番号", *list(N1[:4]), "-", *list(N1[4:8]), "-", *list(N1[8:])]],
+         note="boxes with hyphen cells between the groups"),
     # --- Held out: written after the detector, run once before any change (34 of 35 right; the
     # miss, 12 numeric boxes under a label that is not 個人番号, now blocks) -------------------
     Case(IN_TEXT,"block",f"本人のマイナンバーカード番号 {g(N4,' ー ')} を控えました"),

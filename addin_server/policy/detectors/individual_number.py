@@ -158,7 +158,12 @@ def _context(text: str, start: int, end: int, digits: str, grouping: str,
     if labelled or kind == "in":
         return True, True, ""
     if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
-        return False, False, "英字と続いた番号（型番・コードなど）"
+        # Glued to letters it is a code (型番) unless it sits in a file name or a URL.
+        line_start = text.rfind("\n", 0, start) + 1
+        word = re.split(r"[\s　「」『』（）()、。]", text[line_start:start])[-1] + \
+            re.split(r"[\s　「」『』（）()、。]", text[end : end + 40])[0]
+        if not (_FILE_NAME.search(word) or "/" in word) or _is_datetime(digits):
+            return False, False, "英字と続いた番号（型番・コードなど）"
     if before and before in "+＋":
         return False, False, "国際電話番号の形式"
     if (before and before in "¥￥$＄") or after == "円":
@@ -249,7 +254,9 @@ def _candidates(folded: str, start: int, end: int, labelled_text: bool,
     chunks: list[list[int]] = [[0]]
     chunk_seps: list[str] = []
     for i, sep in enumerate(seps):
-        if set(sep) <= _SOFT:
+        # Between two groups of 12+ digits any separator parts two numbers (123456789018,
+        # 987654321098 or …/…): no amount, card or account has such groups.
+        if set(sep) <= _SOFT or (groups[i][1] - groups[i][0] >= 12 and groups[i + 1][1] - groups[i + 1][0] >= 12):
             chunks.append([i + 1])
             chunk_seps.append(sep)
         else:
@@ -485,14 +492,21 @@ def _small_digits(v: object) -> str | None:
 def _row_spans(row: Sequence[object], labels: dict[int, str], labelled_row: bool) -> Iterator[CellMatch]:
     """Numbers spread over consecutive cells of one row: 12 one-digit boxes, or 4+4+4."""
     run: list[tuple[int, str]] = []
+    last = -2  # column of the run's last cell, separator cells (「-」) included
     for c in [*range(len(row)), -1]:
-        d = _small_digits(row[c]) if c >= 0 else None
-        if d is not None and (not run or run[-1][0] == c - 1):
+        v = row[c] if c >= 0 else None
+        d = _small_digits(v) if c >= 0 else None
+        if d is not None and (not run or last == c - 1):
             run.append((c, d))
+            last = c
+            continue
+        if run and last == c - 1 and isinstance(v, str) and v.strip() and v.strip() in SEPARATORS:
+            last = c  # a cell holding only a hyphen between groups
             continue
         if len(run) >= 3:
             yield from _split_cells(row, run, labels, labelled_row)
         run = [(c, d)] if d is not None else []
+        last = c
 
 
 def _split_cells(row: Sequence[object], run: list[tuple[int, str]], labels: dict[int, str],
