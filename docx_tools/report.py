@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from docx_tools.tagger import MISSING, MODIFIED, PENDING, UNMODIFIED, FileResult
+from docx_tools.disclosure import MISSING, MODIFIED, PENDING, UNMODIFIED, FileResult
 
 CSV_FIELDS = ("path", "id", "operation", "status", "tagged", "error")
 STATUS_JA = {PENDING: "確認待ち", MODIFIED: "編集あり", UNMODIFIED: "無編集", MISSING: "見当たらない"}

@@ -10,70 +10,29 @@ from __future__ import annotations
 
 import bisect
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
 from docx_tools import oxml, provenance, revisions
+from docx_tools.disclosure import (
+    AUTHOR,
+    ID_LABEL,
+    INITIALS,
+    MISSING,
+    MODIFIED,
+    PENDING,
+    TAG_PREFIX,
+    UNMODIFIED,
+    FileResult,
+    InsertionResult,
+    discloses,
+    disclosure_text,
+)
 from docx_tools.oxml import qn
 from docx_tools.package import Package, PackageError, write_atomic
 from docx_tools.provenance import Insertion
-
-AUTHOR = "oasis-addin"
-INITIALS = "AI"
-CONTROL_TITLE = "生成AI出力（要確認）"
-TAG_PREFIX = "oasis:"
-
-PENDING = "pending"
-MODIFIED = "modified"
-UNMODIFIED = "unmodified"
-MISSING = "missing"
-STATUSES = (PENDING, MODIFIED, UNMODIFIED, MISSING)
-
-
-def disclosure_text(ins: Insertion) -> str:
-    """The Japanese disclosure comment; the id line is also what makes tagging idempotent."""
-    date = ins.created[:10] if ins.created else "不明"
-    return (
-        "この部分は生成AIを利用して作成し、編集せずにそのまま使用しています"
-        "（大阪市生成AI利用ガイドライン 共通ルール8〔common-8〕による表示）。\n"
-        f"依頼ID: {ins.id}\n"
-        f"モデル: {ins.model or '不明'}\n"
-        f"作成日: {date}"
-    )
-
-
-def _has_disclosure(text: str, ins_id: str) -> bool:
-    return f"依頼ID: {ins_id}" in text
-
-
-@dataclass
-class InsertionResult:
-    id: str
-    operation: str
-    status: str
-    tagged: bool
-    added: bool = False
-
-    def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "operation": self.operation, "status": self.status, "tagged": self.tagged}
-
-
-@dataclass
-class FileResult:
-    path: str
-    insertions: list[InsertionResult] = field(default_factory=list)
-    error: str | None = None
-    error_code: str | None = None
-    written: str | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"path": self.path}
-        if self.error is not None:
-            out["error"] = self.error
-        out["insertions"] = [i.to_dict() for i in self.insertions]
-        return out
 
 
 def _nfc(text: str) -> str:
@@ -120,8 +79,7 @@ class _BodyIndex:
 
 
 def classify_docx(pkg: Package, insertions: list[Insertion]) -> list[_Found]:
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     root = pkg.xml(main)
     body = root.find(qn("w:body"))
     if body is None and root.tag.startswith("{http://purl.oclc.org/ooxml/"):
@@ -262,18 +220,17 @@ class _DocxComments:
         return out
 
     def has_disclosure(self, ins_id: str) -> bool:
-        return any(author == AUTHOR and _has_disclosure(text, ins_id) for author, text in self.texts)
+        return any(author == AUTHOR and discloses(text, ins_id) for author, text in self.texts)
 
     def add(self, text: str) -> int:
-        if self._root is None:
-            self._create()
-        assert self._root is not None and self.name is not None
+        if self._root is None or self.name is None:
+            self._root, self.name = self._create()
         comment = self._api(self._root, None).add_comment(text=text, author=AUTHOR, initials=INITIALS)  # type: ignore[arg-type]
         self.pkg.mark_changed(self.name)
         self.texts.append((AUTHOR, text))
         return comment.comment_id
 
-    def _create(self) -> None:
+    def _create(self) -> tuple[etree._Element, str]:
         import importlib.resources
 
         data = importlib.resources.files("docx").joinpath("templates/default-comments.xml").read_bytes()
@@ -281,11 +238,13 @@ class _DocxComments:
         self.name = self.pkg.unique_part_name((folder + "/" if folder else "") + "comments{}.xml")
         if self.name.endswith("comments1.xml") and (folder + "/comments.xml").lstrip("/") not in self.pkg.parts:
             self.name = (folder + "/" if folder else "") + "comments.xml"
-        self.pkg.set_part(self.name, data)
-        self._root = self.pkg.xml(self.name, oxml.docx_parser())
-        self.pkg.mark_changed(self.name)
-        self.pkg.add_relationship(self.main, oxml.RT_COMMENTS, self.name)
-        self.pkg.ensure_content_type(self.name, oxml.CT_COMMENTS_DOCX)
+        name = self.name
+        self.pkg.set_part(name, data)
+        root = self.pkg.xml(name, oxml.docx_parser())
+        self.pkg.mark_changed(name)
+        self.pkg.add_relationship(self.main, oxml.RT_COMMENTS, name)
+        self.pkg.ensure_content_type(name, oxml.CT_COMMENTS_DOCX)
+        return root, name
 
 
 def _reference_run(cid: int) -> etree._Element:
@@ -357,8 +316,7 @@ def tag_docx(pkg: Package, dry_run: bool = False) -> list[InsertionResult]:
     if not insertions:
         return []
     found = classify_docx(pkg, insertions)
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     comments = _DocxComments(pkg, main)
     results = []
     for f in found:
@@ -412,7 +370,7 @@ def _verify(pkg: Package, new: bytes, suffix: str, results: list[InsertionResult
         texts = b"".join(after.parts[n] for n in pkg.changed if "comments" in n.lower())
     else:
         texts = b"".join(after.parts[n] for n in pkg.changed if n.lower().endswith("comments.xml"))
-    missing = [i for i in added if f"依頼ID: {i}".encode() not in texts]
+    missing = [i for i in added if f"{ID_LABEL}{i}".encode() not in texts]
     if missing:
         raise PackageError("verify_failed", "書き出したファイルの検査に失敗しました（注記コメントが読み取れません）。")
 
@@ -443,13 +401,3 @@ def process_file(src: Path, dest: Path | None, dry_run: bool = False, display: s
         result.error_code = "internal"
         result.insertions = []
     return result
-
-
-class DisclosureTagger:
-    """Facade used by the CLI and by other code: tag files or folders."""
-
-    def __init__(self, dry_run: bool = False) -> None:
-        self.dry_run = dry_run
-
-    def tag_file(self, src: Path, dest: Path | None) -> FileResult:
-        return process_file(src, dest, dry_run=self.dry_run)

@@ -17,6 +17,15 @@ from dataclasses import dataclass
 from lxml import etree
 
 from docx_tools import oxml
+from docx_tools.disclosure import (
+    AUTHOR,
+    MISSING,
+    MODIFIED,
+    UNMODIFIED,
+    InsertionResult,
+    discloses,
+    disclosure_text,
+)
 from docx_tools.package import Package, PackageError
 from docx_tools.provenance import Insertion
 
@@ -99,13 +108,11 @@ def read_provenance(data: bytes) -> tuple[list[CellInsertion], dict[tuple[str, s
 
 
 def classify(ci: CellInsertion, values: dict[tuple[str, str], object]) -> str:
-    from docx_tools import tagger
-
     value = values.get((ci.sheet, ci.coord))
     if value is None or value == "":
-        return tagger.MISSING
+        return MISSING
     same = unicodedata.normalize("NFC", str(value)) == unicodedata.normalize("NFC", ci.ins.text)
-    return tagger.UNMODIFIED if same else tagger.MODIFIED
+    return UNMODIFIED if same else MODIFIED
 
 
 class _SheetComments:
@@ -152,8 +159,7 @@ class _SheetComments:
                 kids[-1].addnext(r)
             else:
                 body.insert(0, r)
-            assert self.comments is not None
-            self.pkg.mark_changed(self.comments)
+            self._mark_changed()
             return
         root = self._comments_root()
         authors = root.find(x("authors"))
@@ -178,9 +184,13 @@ class _SheetComments:
         t = etree.SubElement(r, x("t"))
         t.text = text
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        assert self.comments is not None
-        self.pkg.mark_changed(self.comments)
+        self._mark_changed()
         self._add_shape(row, col)
+
+    def _mark_changed(self) -> None:
+        if self.comments is None:  # unreachable: a comment was just found in it or it was created
+            raise PackageError("internal", "コメントの部品を特定できませんでした。")
+        self.pkg.mark_changed(self.comments)
 
     def _comments_root(self) -> etree._Element:
         if self.comments is None:
@@ -259,8 +269,7 @@ class _SheetComments:
 
 def sheet_parts(pkg: Package) -> dict[str, str]:
     """Sheet name -> worksheet part name, from workbook.xml and its relationships."""
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     rels = {rid: target for rid, _t, target, _m in pkg.relationships(main)}
     out = {}
     for sheet in pkg.xml(main).iter(x("sheet")):
@@ -270,9 +279,7 @@ def sheet_parts(pkg: Package) -> dict[str, str]:
     return out
 
 
-def tag_xlsx(pkg: Package, data: bytes, dry_run: bool = False) -> list:
-    from docx_tools import tagger
-
+def tag_xlsx(pkg: Package, data: bytes, dry_run: bool = False) -> list[InsertionResult]:
     parts = sheet_parts(pkg)
     if PROVENANCE_SHEET not in parts:
         return []  # no openpyxl load at all for the many workbooks without AI cells
@@ -288,10 +295,10 @@ def tag_xlsx(pkg: Package, data: bytes, dry_run: bool = False) -> list:
         if part is not None:
             editor = editors.setdefault(part, _SheetComments(pkg, part))
         current = editor.comment_text(ci.coord) if editor is not None else None
-        already = current is not None and f"依頼ID: {ci.ins.id}" in current
-        res = tagger.InsertionResult(ci.ins.id, ci.ins.operation, status, tagged=already)
-        if status == tagger.UNMODIFIED and not already and not dry_run and editor is not None:
-            editor.add(ci.coord, ci.row, ci.col, tagger.disclosure_text(ci.ins), tagger.AUTHOR)
+        already = current is not None and discloses(current, ci.ins.id)
+        res = InsertionResult(ci.ins.id, ci.ins.operation, status, tagged=already)
+        if status == UNMODIFIED and not already and not dry_run and editor is not None:
+            editor.add(ci.coord, ci.row, ci.col, disclosure_text(ci.ins), AUTHOR)
             res.tagged = res.added = True
         results.append(res)
     return results
@@ -306,8 +313,7 @@ def add_provenance_sheet(pkg: Package, rows: list[Insertion]) -> str:
     Used by the tests and by tools that mark AI cells; every existing part stays as it was,
     apart from workbook.xml, its relationships and the content types.
     """
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     wb = pkg.xml(main)
     sheets = wb.find(x("sheets"))
     if sheets is None:

@@ -13,7 +13,7 @@ import openpyxl
 from lxml import etree
 from openpyxl.comments import Comment
 
-from docx_tools import provenance, revisions, tagger, xlsx
+from docx_tools import disclosure, provenance, revisions, xlsx
 from docx_tools.oxml import qn
 from docx_tools.package import Package, PackageError
 from docx_tools.provenance import Insertion, make_insertion
@@ -36,8 +36,8 @@ def body_paragraphs(pkg: Package) -> list[etree._Element]:
 
 def wrap(pkg: Package, indexes: Sequence[int], ins_id: str) -> etree._Element:
     paras = body_paragraphs(pkg)
-    sdt = revisions.wrap_in_sdt([paras[i] for i in indexes], tagger.TAG_PREFIX + ins_id,
-                                tagger.CONTROL_TITLE, str(900 + len(ins_id)))
+    sdt = revisions.wrap_in_sdt([paras[i] for i in indexes], disclosure.TAG_PREFIX + ins_id,
+                                disclosure.CONTROL_TITLE, str(900 + len(ins_id)))
     pkg.mark_changed("word/document.xml")
     return sdt
 
@@ -138,7 +138,7 @@ def add_corpus_provenance(path: Path) -> tuple[bytes, bytes, set[str]]:
                 if len("".join(pc.text for pc in revisions.paragraph_pieces(p)).strip()) >= 2]
         if len(tops) >= 2:
             target = tops[-1]
-            revisions.wrap_in_sdt([target], tagger.TAG_PREFIX + "corpus-block", tagger.CONTROL_TITLE, "424242")
+            revisions.wrap_in_sdt([target], disclosure.TAG_PREFIX + "corpus-block", disclosure.CONTROL_TITLE, "424242")
             pkg.mark_changed(main)
             insertions.append(ins("corpus-block", revisions.block_text(target)))
             expected.add("corpus-block")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from addin_server.cli import main
-from docx_tools import revisions, tagger
+from docx_tools import disclosure, revisions
 from docx_tools.package import Package
 from tests.docx_tools import helpers as h
 
@@ -26,7 +26,7 @@ def _unmodified() -> bytes:
 def _pending() -> bytes:
     pkg = Package.from_bytes(h.docx_bytes(["前文。"]))
     w = revisions.RevisionWriter(pkg.xml("word/document.xml"), "oasis-addin")
-    w.insert_paragraphs_after(h.body_paragraphs(pkg)[0], ["未確認の要約。"], "oasis:P1", tagger.CONTROL_TITLE)
+    w.insert_paragraphs_after(h.body_paragraphs(pkg)[0], ["未確認の要約。"], "oasis:P1", disclosure.CONTROL_TITLE)
     pkg.mark_changed("word/document.xml")
     return h.finish(pkg, [h.ins("P1", "未確認の要約。")])
 

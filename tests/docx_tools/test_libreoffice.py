@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from docx_tools import revisions, tagger
+from docx_tools import disclosure, revisions, tagger
 from docx_tools.package import Package
 from tests.docx_tools import helpers as h
 from tests.support import require
@@ -48,7 +48,7 @@ def test_libreoffice_sees_tracked_changes_and_disclosure_comment(tmp_path: Path)
     pkg = Package.from_bytes(h.docx_bytes(["前文。", "AIの要約です。", "本文。"]))
     w = revisions.RevisionWriter(pkg.xml("word/document.xml"), "oasis-addin")
     # A pending AI insertion (tracked) and a proofreading replacement (w:del + w:ins).
-    w.insert_paragraphs_after(h.body_paragraphs(pkg)[2], ["承諾待ちの要約。"], "oasis:P1", tagger.CONTROL_TITLE)
+    w.insert_paragraphs_after(h.body_paragraphs(pkg)[2], ["承諾待ちの要約。"], "oasis:P1", disclosure.CONTROL_TITLE)
     w.replace_range(h.body_paragraphs(pkg)[0], 0, 2, "はじめの文")
     h.wrap(pkg, [1], "U1")
     pkg.mark_changed("word/document.xml")

@@ -23,8 +23,9 @@ SOURCE = [
 
 
 def word(paragraphs: list[str], selected: int, **extra: object) -> dict[str, object]:
-    """Fake Word config selecting the first `selected` paragraphs."""
-    end = len("\n".join(paragraphs[:selected]))
+    """Fake Word config selecting the first `selected` paragraphs (offsets in UTF-16 units, as
+    the fake host's JavaScript strings count them)."""
+    end = len("\n".join(paragraphs[:selected]).encode("utf-16-le")) // 2
     return {
         "host": "word",
         "word": {"paragraphs": paragraphs, "selection": [0, end]},
@@ -188,19 +189,26 @@ def test_instruction_imitating_a_work_is_blocked(open_pane) -> None:
     assert pane.api_requests == ["/api/v1/check"]
 
 
-def test_missing_wordapi_14_refuses_and_offers_copy(open_pane) -> None:
+def test_missing_wordapi_14_refuses_before_sending_and_offers_copy(open_pane) -> None:
     pane = open_pane(word(SOURCE, 2, sets={"WordApi": "1.3", "IdentityAPI": "1.3"}))
     pane.run()
+    # Said before a request is spent: only copying will be possible.
+    pane.page.wait_for_selector("#confirm:not([hidden])")
+    assert "WordApi 1.4" in pane.page.inner_text("#confirm-host")
+    assert pane.api_requests == ["/api/v1/check"]
+    pane.page.click("#confirm-send")
     pane.wait_result()
     note = pane.page.inner_text("#insert-note")
     assert "WordApi 1.4" in note and "挿入しません" in note
+    assert pane.page.is_disabled("#copy") and pane.page.is_hidden("#copy-buffer")
     pane.tick_checklist()
-    assert pane.page.is_disabled("#insert")
-    assert pane.page.is_visible("#copy-buffer")
+    assert pane.page.is_disabled("#insert") and pane.page.is_enabled("#copy")
     pane.page.click("#copy")
     assert pane.page.input_value("#copy-buffer") == pane.page.text_content("#result-text")
     assert not [
-        c for c in pane.calls() if c["name"] in INSERT_CALLS or c["name"] == "document.changeTrackingMode"
+        c
+        for c in pane.calls()
+        if c["name"] in INSERT_CALLS or c["name"] in ("document.changeTrackingMode", "Range.insertBookmark")
     ]
 
 

@@ -32,9 +32,12 @@
     ranges: new Set(),
     controls: [],
     parts: [],
-    trackingMode: "Off",
+    trackingMode: (cfg.word && cfg.word.trackingMode) || "Off",
     revisions: [],
+    bookmarks: new Map(), // lower-cased name -> {name, range}
   };
+  // Bookmark names as Word takes them: letters, digits, "_"; a leading "_" hides it; ≤ 40 chars.
+  const BOOKMARK_NAME = /^_?[A-Za-z][A-Za-z0-9_]*$/;
 
   function track(r) {
     doc.ranges.add(r);
@@ -56,6 +59,8 @@
       r.end = move(r.end, true);
     }
     if (doc.trackingMode !== "Off") doc.revisions.push({ type: end > start ? "replace" : "insert", original: old, text: replacement });
+    // Word deletes a bookmark whose whole text was deleted.
+    for (const [key, b] of doc.bookmarks) if (b.range.start === b.range.end && end > start) doc.bookmarks.delete(key);
     return old;
   }
 
@@ -105,6 +110,15 @@
       this.end = s + text.length;
       return new WRange(s, s + text.length);
     }
+    insertBookmark(name) {
+      requireSet("WordApi", "1.4");
+      record("Range.insertBookmark", { bookmark: name, text: doc.text.slice(this.start, this.end) });
+      if (typeof name !== "string" || name.length > 40 || !BOOKMARK_NAME.test(name)) {
+        throw new Error("fake: InvalidArgument bookmark name " + name);
+      }
+      if (this.start === this.end) throw new Error("fake: bookmark on an empty range");
+      doc.bookmarks.set(name.toLowerCase(), { name, range: new WRange(this.start, this.end) });
+    }
     insertContentControl() {
       const range = new WRange(this.start, this.end);
       const cc = new WContentControl(range);
@@ -148,17 +162,45 @@
     return root ? root.namespaceURI : null;
   }
 
+  // Reading document.changeTrackingMode needs load("changeTrackingMode") and a sync first (as in
+  // Office.js: PropertyNotLoaded otherwise); the value read is the one at that sync.
+  let loadedTracking = { requested: false, value: undefined };
+  const TRACKING_MODES = new Set(["Off", "TrackAll", "TrackMineOnly"]);
   const wordDocument = {
     getSelection() {
       record("document.getSelection");
       return new WRange(doc.selection.start, doc.selection.end);
     },
+    load(props) {
+      const names = typeof props === "string" ? props.split(",").map((p) => p.trim()) : props || [];
+      if (names.includes("changeTrackingMode")) {
+        requireSet("WordApi", "1.4");
+        loadedTracking = { requested: true, value: undefined };
+      }
+      return this;
+    },
     set changeTrackingMode(v) {
+      if (!TRACKING_MODES.has(v)) throw new Error("fake: InvalidArgument changeTrackingMode " + v);
       record("document.changeTrackingMode", { value: v });
       doc.trackingMode = v;
     },
     get changeTrackingMode() {
-      return doc.trackingMode;
+      if (loadedTracking.value === undefined) throw new Error("fake: PropertyNotLoaded changeTrackingMode");
+      return loadedTracking.value;
+    },
+    getBookmarkRangeOrNullObject(name) {
+      requireSet("WordApi", "1.4");
+      record("document.getBookmarkRangeOrNullObject", { bookmark: name });
+      const b = doc.bookmarks.get(String(name).toLowerCase());
+      if (!b) return { isNullObject: true, load() { return this; }, get text() { throw new Error("fake: null object"); } };
+      const r = new WRange(b.range.start, b.range.end);
+      r.isNullObject = false;
+      return r;
+    },
+    deleteBookmark(name) {
+      requireSet("WordApi", "1.4");
+      record("document.deleteBookmark", { bookmark: name });
+      doc.bookmarks.delete(String(name).toLowerCase());
     },
     customXmlParts: {
       add(xml) {
@@ -197,10 +239,15 @@
       record("Word.run");
       const ctx = {
         get document() { return wordDocument; },
-        sync() { return Promise.resolve(); },
+        sync() {
+          if (loadedTracking.requested && loadedTracking.value === undefined) loadedTracking.value = doc.trackingMode;
+          return Promise.resolve();
+        },
       };
+      loadedTracking = { requested: false, value: undefined }; // loads do not outlive their context
       // Calls above WordApi 1.1 fail like the real host does when the set is missing.
       const guarded = Object.create(ctx);
+      guarded.sync = ctx.sync;
       Object.defineProperty(guarded, "document", {
         get() {
           return new Proxy(wordDocument, {
@@ -258,6 +305,7 @@
     }
   }
   book.selection = splitRef(xl.selection);
+  book.active = book.selection.sheet;
 
   class XRange {
     constructor(sheet, row, col, rows, cols) {
@@ -293,6 +341,11 @@
     set numberFormat(v) {
       record("Range.numberFormat", { sheet: this.sheet.name, address: this.localAddress, value: v });
     }
+    select() {
+      record("Range.select", { sheet: this.sheet.name, address: this.localAddress });
+      if (book.active !== this.sheet.name) throw new Error("fake: Range.select on a sheet that is not active");
+      book.selection = { sheet: this.sheet.name, address: this.localAddress };
+    }
     load() { return this; }
   }
 
@@ -303,6 +356,11 @@
     set visibility(v) {
       record("Worksheet.visibility", { sheet: this.sheet.name, value: v });
       this.sheet.visibility = v;
+    }
+    activate() {
+      record("Worksheet.activate", { sheet: this.sheet.name });
+      if (this.sheet.visibility !== "Visible") throw new Error("fake: a hidden sheet cannot be activated");
+      book.active = this.sheet.name;
     }
     load() { return this; }
     getRange(address) {
@@ -411,6 +469,18 @@
   // ---------------------------------------------------------------- inspection -----------------
   window.__fake = {
     calls,
+    // What the person does in the document between the pane's steps.
+    select(start, end) {
+      doc.selection.start = start;
+      doc.selection.end = end;
+    },
+    type(start, end, text) {
+      edit(start, end, text);
+    },
+    selectCells(ref) {
+      book.selection = splitRef(ref);
+      book.active = book.selection.sheet;
+    },
     snapshot() {
       const sheets = {};
       for (const [name, s] of book.sheets) {
@@ -430,8 +500,10 @@
           revisions: doc.revisions,
           controls: doc.controls.map((cc) => ({ tag: cc.tag, title: cc.title, text: doc.text.slice(cc.range.start, cc.range.end) })),
           parts: doc.parts.map((p) => p.xml),
+          bookmarks: [...doc.bookmarks.values()].map((b) => ({ name: b.name, text: doc.text.slice(b.range.start, b.range.end) })),
+          selection: [doc.selection.start, doc.selection.end],
         },
-        excel: { sheets, comments: book.comments },
+        excel: { sheets, comments: book.comments, active: book.active, selection: book.selection },
       };
     },
   };

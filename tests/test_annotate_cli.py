@@ -6,8 +6,9 @@ from pathlib import Path
 import docx
 import pytest
 
+from addin_server import annotate_cli
 from addin_server.cli import main
-from docx_tools import annotate, oxml, provenance, revisions, tagger
+from docx_tools import annotate, disclosure, oxml, provenance, revisions, tagger
 from docx_tools.oxml import qn
 from docx_tools.package import Package
 from tests.docx_tools import helpers as h
@@ -59,7 +60,7 @@ def test_summarize_inserts_tracked_control_with_provenance(tmp_path: Path, capsy
     assert [p.text for p in docx.Document(str(out)).paragraphs] == SOURCE  # body paragraphs outside controls
     # The tagger sees the insertion as pending until someone accepts it.
     _, results = tagger.process_bytes(out.read_bytes(), ".docx", dry_run=True)
-    assert [(r.id, r.status) for r in results] == [(records[0].id, tagger.PENDING)]
+    assert [(r.id, r.status) for r in results] == [(records[0].id, disclosure.PENDING)]
 
 
 def test_proofread_edits_become_del_ins_pairs(tmp_path: Path) -> None:
@@ -86,7 +87,7 @@ def test_accepting_everything_makes_the_tagger_tag(tmp_path: Path) -> None:
     _accept_all(root)
     pkg.mark_changed("word/document.xml")
     new, results = tagger.process_bytes(pkg.to_bytes(), ".docx")
-    assert new is not None and [r.status for r in results] == [tagger.UNMODIFIED] and results[0].tagged
+    assert new is not None and [r.status for r in results] == [disclosure.UNMODIFIED] and results[0].tagged
 
 
 def _accept_all(root) -> None:
@@ -107,7 +108,7 @@ def test_policy_block_leaves_no_output(tmp_path: Path, capsys: pytest.CaptureFix
     # A valid Individual Number (check digit correct) must be refused before any model call.
     src.write_bytes(h.docx_bytes(["申請者の個人番号は 1234 5678 9018 です。"]))
     rc = main(["annotate", str(src), "-o", str(out), "--summarize", "--user", "t"])
-    assert rc == annotate.EXIT_BLOCKED
+    assert rc == annotate_cli.EXIT_BLOCKED
     assert not out.exists()
     err = capsys.readouterr().err
     assert "ガイドライン" in err and "1234 5678 9018" not in err and "123456789018" not in err
