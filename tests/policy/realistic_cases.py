@@ -286,6 +286,7 @@ CASES: list[Case] = [
     Case(IN_TEXT, "block", f"番号 {N1}/{N2}"),
     Case(IN_TEXT, "block", f"保存先 \\\\fs01\\share\\scan{N4}.pdf"),
     Case(IN_LOOK, "warn", f"製品 SN{N1}"),
+    Case(IN_LOOK, "warn", f"管理コード ABC-{N2}-X"),
     Case(IN_CELLS, "block", cells=[["個人番号", *list(N1[:4]), "-", *list(N1[4:8]), "-", *list(N1[8:])]],
          note="boxes with hyphen cells between the groups"),
     # --- Held out: written after the detector, run once before any change (34 of 35 right; the

@@ -85,6 +85,9 @@ _WHOLE_FLOAT = re.compile(r"(?<![0-9.,])([0-9]{11,12})\.0+(?![0-9])")
 _KANJI_RUN = re.compile(r"[0-9](?:[ \n\u200b\-]{0,4}[0-9])*")
 _FILE_NAME = re.compile(r"[\w\-.]*\.(?:zip|bak|log|csv|xlsx?|docx?|pdf|txt|json|tar|gz|7z|dat|sql)\b", re.IGNORECASE)
 _FILE_PREFIX = re.compile(r"[_\-]$")
+# A serial or code: letters joined to the digits by a hyphen or underscore (ABC-123…, …_X).
+_CODE_BEFORE = re.compile(r"[A-Za-z][\-_‐－]$")
+_CODE_AFTER = re.compile(r"[\-_‐－][A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,9 @@ def _context(text: str, start: int, end: int, digits: str, grouping: str,
     labelled = labelled or labelled_hint
     if labelled or kind == "in":
         return True, True, ""
-    if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
+    glued = (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()) \
+        or bool(_CODE_BEFORE.search(text, max(0, start - 2), start)) or bool(_CODE_AFTER.match(text, end))
+    if glued:
         # Glued to letters it is a code (型番) unless it sits in a file name or a URL.
         line_start = text.rfind("\n", 0, start) + 1
         word = re.split(r"[\s　「」『』（）()、。]", text[line_start:start])[-1] + \
