@@ -440,7 +440,7 @@ def _name_items(text: str) -> list[tuple[int, int, str]]:
             and nxt.surface in HONORIFICS
             and nxt.start == t.end
             and t.surface not in HONORIFICS
-            and t.pos[2] not in ("地名", "組織名")
+            and t.pos[2] != "組織名"  # 小川様, 宮崎さん: a surname that is also a place
             and t.surface not in roles
             and (t.pos[1] == "固有名詞" or t.oov)
         ):
@@ -560,6 +560,17 @@ def scan_text(text: str, scan: PersonScan, *, row: int | None = None,
     for k in keys.values():
         for i in range(1, len(k)):
             longer.setdefault(k[:i], k)
+    # A given name alone (花子さん after 鈴木花子さん) is the full name ending with it, when only
+    # one full name does.
+    ends_with: dict[str, set[str]] = {}
+    for k in keys.values():
+        for i in range(1, len(k) - 1):
+            ends_with.setdefault(k[i:], set()).add(k)
+    for tail, full in ends_with.items():
+        if len(full) == 1 and tail not in keys.values():
+            continue
+        if len(full) == 1:
+            longer.setdefault(tail, next(iter(full)))
     named_segments: set[int] = set()
     items, kinds = scan.items, scan.kinds
     for start, end, name in names:
