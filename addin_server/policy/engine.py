@@ -108,11 +108,12 @@ class PolicyEngine:
 
     @staticmethod
     def redact_cells(cells: Sequence[Sequence[Any]] | None) -> list[list[Any]] | None:
-        """The cells with every Individual Number masked; numeric cells holding one become the
-        masked string, everything else is unchanged."""
+        """The cells with every Individual Number masked (the same detection as oasis-1's cells
+        path, numbers spread over cells included); numeric cells holding one become the masked
+        string, everything else is unchanged."""
         if cells is None:
             return None
-        return [[individual_number.redact_cell(c) for c in row] for row in cells]
+        return individual_number.redact_rows(cells)
 
 
 def _run(rule_id: str, call: Any) -> Iterable[Finding]:

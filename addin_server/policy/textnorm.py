@@ -104,3 +104,45 @@ def compare_key(text: str) -> str:
     """A loose form for "does this appear in the source" checks: NFKC, lower case, no
     spaces or punctuation."""
     return _COMPARE_DROP.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+# --- Number notation (Individual Numbers): ONE normalization for detection and masking ---------
+#
+# Every character a person, an IME, Word or Excel may put between the digits of a number. The
+# detector (`detectors/individual_number.py`) scans `number_fold(text)` and masks the spans it
+# finds in the original text, so whatever it accepts here is also what `redact` covers.
+NUMBER_SPACES = " \u3000\u00a0\t\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"
+NUMBER_BREAKS = "\n\r\u2028\u2029\v\f\x85"
+NUMBER_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+# Hyphen-like marks, including the IME's long-vowel marks typed for a hyphen (ー, ｰ), the minus
+# sign and the small hyphen; the middle dots and slashes staff use between groups.
+NUMBER_DASHES = "-－‐‑‒–—―−﹣ｰー⁃"
+NUMBER_MARKS = "・･／/"
+KANJI_DIGITS = "〇一二三四五六七八九零"
+
+_NUMBER_FOLD = str.maketrans(
+    {
+        **{f: str(i) for i, f in enumerate(_FULL_DIGITS)},
+        **dict.fromkeys(NUMBER_SPACES, " "),
+        **dict.fromkeys(NUMBER_BREAKS, "\n"),
+        **dict.fromkeys(NUMBER_INVISIBLE, "\u200b"),
+        **dict.fromkeys(NUMBER_DASHES + NUMBER_MARKS, "-"),
+        "，": ",",
+        "．": ".",
+    }
+)
+# Characters that map to themselves (space, hyphen, LF) are left out: they are everywhere in
+# prose, and substituting only the others keeps this several times faster.
+_NUMBER_FOLDABLE = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c, v in _NUMBER_FOLD.items() if v != chr(c)) + "]+"
+)
+_KANJI_FOLD = str.maketrans({c: str(_KANJI_DIGITS[c]) for c in KANJI_DIGITS})
+
+
+def number_fold(text: str, *, kanji: bool = False) -> str:
+    """Same-length view of `text` for number detection: ASCII and full-width digits become ASCII
+    digits (with `kanji`, 漢数字 digits too), every accepted separator becomes one of ` ` (space),
+    `\\n` (line break), `\\u200b` (invisible) or `-` (hyphen, dash, ー, ・, ／), and `，．` become
+    `,.`. Offsets in the result are offsets into `text`."""
+    out = _NUMBER_FOLDABLE.sub(lambda m: m.group().translate(_NUMBER_FOLD), text)
+    return out.translate(_KANJI_FOLD) if kanji else out

@@ -238,3 +238,20 @@ def word_spans(text: str) -> Iterator[tuple[int, int]]:
         for m in _SPAN.finditer(_parse(chunk)):
             start = base + len(data[: int(m.group(1))].decode())
             yield start, start + len(m.group(2))
+
+
+def morphemes(text: str) -> list[Token]:
+    """Every morpheme of `text` with its part of speech and unknown-word flag (offsets into
+    `text`). Meant for short texts such as an instruction: it reads every line MeCab prints."""
+    st = _load()
+    pos = st["pos"]
+    out: list[Token] = []
+    for base, chunk in _chunks(text):
+        data = chunk.encode()
+        for line in _parse(chunk).split("\n"):
+            if not line:
+                continue
+            cid, b, unknown, surface = line.split("\t", 3)
+            start = base + len(data[: int(b)].decode())
+            out.append(Token(start, start + len(surface), surface, pos.get(cid, ("*",) * 4), unknown == "1"))
+    return out

@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 from addin_server.policy.detectors import individual_number, personal
 from addin_server.policy.detectors.facts import Source
-from addin_server.policy.textnorm import fold
 from addin_server.policy.types import Finding, PersonLedger, PersonsSummary, PolicyRequest, Span
 from addin_server.profiles import PROFILES as _PROFILE_NAMES
 
@@ -60,37 +59,48 @@ class OutputRule(Rule):
 
 @dataclass(frozen=True)
 class NumberHit:
-    """An Individual Number in the request: `field` is text, instruction, series or cells."""
+    """An Individual Number in the request: `field` is text, instruction, series_id or cells.
+    `certain` is False for a valid number its context says is something else (warn)."""
 
     field: str
     span: Span
     masked: str
     near_keyword: bool
+    certain: bool = True
+    reason: str = ""
+
+
+MAX_NUMBER_HITS = 1000  # hits kept for findings; the count goes on (bounded memory on big tables)
 
 
 def individual_numbers(ctx: InputContext) -> list[NumberHit]:
-    """Every Individual Number in the request's text, instruction and cells (cached)."""
+    """Every Individual Number in the request's text, instruction, series ID and cells (cached).
+    At most MAX_NUMBER_HITS are kept; `ctx.cache["individual_number_count"]` has the total."""
     hits = ctx.cache.get("individual_numbers")
     if hits is not None:
         return hits
     hits = []
+    count = 0
     req = ctx.request
-    for m in individual_number.find_cached(fold(req.text or "")):
-        hits.append(NumberHit("text", Span(m.start, m.end), m.masked, m.near_keyword))
-    for m in individual_number.find(req.instruction or ""):
-        hits.append(NumberHit("instruction", Span(m.start, m.end), m.masked, m.near_keyword))
-    # The series name is stored with every record: a number there is blocked like one in the text.
-    for m in individual_number.find(req.series_id or ""):
-        hits.append(NumberHit("series", Span(m.start, m.end), m.masked, m.near_keyword))
-    keyword_cols: set[int] = set()
-    for r, row in enumerate(req.cells or ()):
-        for c, value in enumerate(row):
-            if r == 0 and personal.classify_header(value) == "identifier":
-                keyword_cols.add(c)
-            for m in individual_number.find_in_cell(value):
-                near = m.near_keyword or c in keyword_cols
-                hits.append(NumberHit("cells", Span(m.start, m.end, row=r, col=c), m.masked, near))
+
+    def add(hit: NumberHit) -> None:
+        nonlocal count
+        count += 1
+        if len(hits) < MAX_NUMBER_HITS:
+            hits.append(hit)
+
+    for m in individual_number.find_cached(req.text or ""):
+        add(NumberHit("text", Span(m.start, m.end), m.masked, m.near_keyword, m.certain, m.reason))
+    for name in ("instruction", "series_id"):
+        for m in individual_number.find(getattr(req, name) or ""):
+            add(NumberHit(name, Span(m.start, m.end), m.masked, m.near_keyword, m.certain, m.reason))
+    if req.cells:
+        for cm in individual_number.find_in_cells(req.cells):
+            m = cm.match
+            add(NumberHit("cells", Span(m.start, m.end, row=cm.row, col=cm.col), m.masked, m.near_keyword,
+                          m.certain, m.reason))
     ctx.cache["individual_numbers"] = hits
+    ctx.cache["individual_number_count"] = count
     return hits
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from addin_server.policy.rules.base import (
@@ -63,25 +63,61 @@ class IndividualNumberRule(InputRule):
         if not hits:
             return
         ctx.contains_individual_number = True
-        yield individual_number_finding(self.id, self.environment, hits)
+        yield from individual_number_findings(self.id, self.environment, hits,
+                                              ctx.cache.get("individual_number_count", len(hits)))
 
 
-def individual_number_finding(rule_id: str, environment: str, hits: list[NumberHit]) -> Finding:
+_FIELDS = {"text": "本文", "instruction": "指示文", "series_id": "系列ID", "cells": "表"}
+
+
+def individual_number_findings(rule_id: str, environment: str, hits: list[NumberHit],
+                               count: int | None = None) -> Iterator[Finding]:
+    """A block for the certain numbers; a warning for numbers whose context says they are
+    something else (a date-time, an amount, a receipt number, a code)."""
+    certain = [h for h in hits if h.certain]
+    unsure = [h for h in hits if not h.certain]
+    if certain:
+        yield individual_number_finding(rule_id, environment, certain,
+                                        count - len(unsure) if count is not None and not unsure else None)
+    if unsure:
+        masked = list(dict.fromkeys(h.masked for h in unsure))
+        shown = "、".join(masked[:3]) + ("ほか" if len(masked) > 3 else "")
+        reasons = "・".join(dict.fromkeys(h.reason for h in unsure if h.reason))
+        yield Finding(
+            rule=rule_id,
+            severity="warn",
+            message=(
+                f"{_where(unsure)}に個人番号（マイナンバー）の形式に合う12桁の番号が{len(unsure)}件あります（{shown}）。"
+                f"前後の内容から{reasons or '別の番号'}と判断しましたが、個人番号でないことを確認してください。"
+                f"個人番号であれば、{environment}では入力できないため削除してください。"
+            ),
+            spans=spans_of(h.span for h in unsure if h.field in ("text", "cells")),
+            data={"masked": masked[:50], "count": len(unsure), "confidence": "low",
+                  "fields": sorted({h.field for h in unsure})},
+        )
+
+
+def _where(hits: list[NumberHit]) -> str:
+    return "・".join(dict.fromkeys(_FIELDS[h.field] for h in hits))
+
+
+def individual_number_finding(rule_id: str, environment: str, hits: list[NumberHit],
+                              count: int | None = None) -> Finding:
     masked = list(dict.fromkeys(h.masked for h in hits))
-    where = "・".join(dict.fromkeys({"text": "本文", "instruction": "指示文", "series": "シリーズ名", "cells": "表"}[h.field] for h in hits))
     shown = "、".join(masked[:3]) + ("ほか" if len(masked) > 3 else "")
+    n = max(count or 0, len(hits))
     return Finding(
         rule=rule_id,
         severity="block",
         message=(
-            f"{where}に個人番号（マイナンバー）と思われる12桁の番号が{len(hits)}件あります（{shown}）。"
+            f"{_where(hits)}に個人番号（マイナンバー）と思われる12桁の番号が{n}件あります（{shown}）。"
             f"{environment}では特定個人情報（マイナンバーを含む個人情報）は入力できません。"
             "該当する番号を削除してから実行してください。"
         ),
-        spans=spans_of(h.span for h in hits if h.field not in ("instruction", "series")),
+        spans=spans_of(h.span for h in hits if h.field in ("text", "cells")),
         data={
             "masked": masked[:50],
-            "count": len(hits),
+            "count": n,
             "confidence": "high" if any(h.near_keyword for h in hits) else "medium",
             "fields": sorted({h.field for h in hits}),
         },

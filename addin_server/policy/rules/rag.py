@@ -13,7 +13,7 @@ from addin_server.policy.rules.base import (
     person_scan,
     spans_of,
 )
-from addin_server.policy.rules.oasis import individual_number_finding
+from addin_server.policy.rules.oasis import individual_number_findings
 from addin_server.policy.types import Finding, PersonsSummary, PolicyRequest, Span
 
 
@@ -28,7 +28,8 @@ class RagIndividualNumberRule(InputRule):
         if not hits:
             return
         ctx.contains_individual_number = True
-        yield individual_number_finding(self.id, "RAG環境", hits)
+        yield from individual_number_findings(self.id, "RAG環境", hits,
+                                              ctx.cache.get("individual_number_count", len(hits)))
 
 
 class NonPublicInformationRule(InputRule):
