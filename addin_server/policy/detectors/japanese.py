@@ -238,3 +238,17 @@ def word_spans(text: str) -> Iterator[tuple[int, int]]:
         for m in _SPAN.finditer(_parse(chunk)):
             start = base + len(data[: int(m.group(1))].decode())
             yield start, start + len(m.group(2))
+
+
+_WORD = re.compile(r"\n(\d+)\t(\d+)\t\d\t([^\n]+)")
+
+
+def words(text: str) -> Iterator[Token]:
+    """Every word (morpheme) of `text` with its part of speech (from the context id, as for
+    `tokens`); offsets into `text`. For short texts: it reads every morpheme in Python."""
+    pos = _load()["pos"]
+    for base, chunk in _chunks(text):
+        data = chunk.encode()
+        for m in _WORD.finditer(_parse(chunk)):
+            start = base + len(data[: int(m.group(2))].decode())
+            yield Token(start, start + len(m.group(3)), m.group(3), pos.get(m.group(1), ()), False)

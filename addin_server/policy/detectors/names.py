@@ -1,0 +1,129 @@
+"""Named things compared as whole names (rule common-5): organizations, laws and ordinances,
+facilities, URLs, e-mail addresses and phone numbers.
+
+Organizations, laws and facilities are compound nouns, not tagged proper nouns, so they are read
+by their last element: a run of kanji, katakana or Latin letters ending in 局, 課, センター,
+協議会, 法, 条例, 規則, 要綱, 館, 公園, … (a law's name also reaches back over 「に関する」:
+個人情報の保護に関する法律). Generic words (各局, 担当課, 方法, 図書館 alone) are not names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_RUN = r"[一-鿿々〆ヶァ-ヺーA-Za-z0-9]"
+_ORG = ("事業団", "協議会", "委員会", "審議会", "事務所", "事務局", "センター", "公社", "協会", "財団", "機構",
+        "本部", "区役所", "市役所", "役所", "局", "課", "庁", "省", "室", "組合")
+_LAW = ("法律", "条例", "規則", "要綱", "要領", "規程", "施行令", "施行規則", "法")
+_FACILITY = ("図書館", "美術館", "博物館", "体育館", "会館", "公民館", "記念館", "ホール", "公園", "病院",
+             "小学校", "中学校", "高等学校", "高校", "大学", "保育所", "保育園", "幼稚園", "こども園", "駅",
+             "庁舎", "プール", "スタジアム", "アリーナ", "ドーム", "館")
+_GENERIC_PREFIX = ("各", "同", "当", "本", "貴", "関係", "所管", "担当", "全", "他", "上記", "下記", "前記", "該当",
+                   "主管", "所属", "事業", "部", "一")
+_NOT_LAW = ("方法", "手法", "用法", "文法", "工法", "技法", "療法", "論法", "寸法", "作法", "話法", "製法",
+            "違法", "合法", "適法", "不法", "司法", "立法", "無法", "便法", "算法", "魔法", "兵法", "説法",
+            "法", "法律", "条例", "規則", "要綱", "要領", "規程", "本法", "同法", "新法", "旧法", "本条例",
+            "同条例", "本規則", "同規則", "本要綱", "同要綱", "関係法", "原則", "細則", "罰則", "通則", "変則",
+            "反則", "鉄則", "法則", "総則", "付則", "附則", "規則的", "不規則")
+_NOT_ORG = ("結局", "当局", "難局", "時局", "政局", "終局", "局", "課", "室", "省", "庁", "教室", "会議室",
+            "和室", "洋室", "個室", "控室", "待合室", "事務室", "居室", "浴室", "寝室", "病室", "研究室",
+            "課題", "日課", "放課", "反省", "帰省", "内省", "自省", "省", "センター", "協会", "組合", "事務局",
+            "事務所", "委員会", "本部", "役所")
+_NOT_FACILITY = ("館", "開館", "閉館", "休館", "入館", "来館", "本館", "別館", "新館", "旧館", "全館", "公園",
+                 "病院", "大学", "駅", "高校", "ホール", "プール", "庁舎", "図書館", "会館", "体育館", "公民館",
+                 "保育所", "保育園", "幼稚園", "小学校", "中学校", "美術館", "博物館", "各駅", "最寄駅", "最寄り駅",
+                 "在館", "退館", "帰館", "館内", "人間", "開園", "閉園")
+
+_SUFFIXES = sorted({*_ORG, *_LAW, *_FACILITY}, key=len, reverse=True)
+_NAME = re.compile(rf"{_RUN}*(?:{'|'.join(map(re.escape, _SUFFIXES))})(?!{_RUN})")
+_ABOUT = re.compile(rf"({_RUN}+(?:の{_RUN}+)?(?:に関する|に係る|における|のための|等の|の))$")
+URL = re.compile(r"https?://[A-Za-z0-9\-._~%/?#\[\]@!$&'()*+,;=:]+")
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+PHONE = re.compile(r"(?<![\d-])(?:\(0\d{1,4}\)\s*\d{1,4}-\d{3,4}|0\d{1,4}-\d{1,4}-\d{3,4}|0120-?\d{3}-?\d{3}"
+                   r"|\+81[-\s]?\d{1,4}-\d{1,4}-\d{3,4})(?![\d-])")
+_URL_TAIL = ".,)。、」』）"
+
+
+@dataclass(frozen=True)
+class Name:
+    start: int
+    end: int
+    text: str
+    kind: str  # organization | law | facility | url | email | phone
+    key: str  # what is compared with the source
+
+
+def _kind(name: str) -> str | None:
+    for group, kind in ((_LAW, "law"), (_ORG, "organization"), (_FACILITY, "facility")):
+        for suffix in group:
+            if name.endswith(suffix):
+                if kind == "law" and (name in _NOT_LAW or any(name.endswith(n) for n in _NOT_LAW if len(n) > 1
+                                                             and n not in ("法", "法律", "条例", "規則"))):
+                    return None
+                if kind == "law" and suffix == "法" and len(name) < 3:
+                    return None
+                if kind == "organization" and (name in _NOT_ORG or name.endswith(("会議室", "教室", "課題"))):
+                    return None
+                if kind == "facility" and name in _NOT_FACILITY:
+                    return None
+                return kind
+    return None
+
+
+def phone_key(s: str) -> str:
+    digits = re.sub(r"\D", "", s)
+    return "0" + digits[2:] if digits.startswith("81") and s.lstrip().startswith("+") else digits
+
+
+def url_key(s: str) -> str:
+    s = s.rstrip(_URL_TAIL).rstrip("/")
+    _scheme, _, rest = s.partition("://")
+    host, slash, path = rest.partition("/")
+    return host.lower().removeprefix("www.") + slash + path
+
+
+def find(folded: str) -> list[Name]:
+    """Named things in `folded` (text folded by `textnorm.fold`), in order, not overlapping."""
+    out: list[Name] = []
+    taken: list[tuple[int, int]] = []
+    for m in URL.finditer(folded):
+        text = m.group().rstrip(_URL_TAIL)
+        out.append(Name(m.start(), m.start() + len(text), text, "url", url_key(text)))
+        taken.append((m.start(), m.start() + len(text)))
+    for m in EMAIL.finditer(folded):
+        if not _inside(taken, m.start()):
+            out.append(Name(m.start(), m.end(), m.group(), "email", m.group().lower()))
+            taken.append((m.start(), m.end()))
+    for m in PHONE.finditer(folded):
+        if not _inside(taken, m.start()):
+            out.append(Name(m.start(), m.end(), m.group(), "phone", phone_key(m.group())))
+            taken.append((m.start(), m.end()))
+    for m in _NAME.finditer(folded):
+        if _inside(taken, m.start()):
+            continue
+        text = m.group()
+        start = m.start()
+        # Drop a leading digit run and generic prefixes (各区役所, 担当課: no particular name).
+        lead = re.match(r"[0-9]+", text)
+        if lead:
+            text, start = text[lead.end() :], start + lead.end()
+        kind = _kind(text)
+        if kind is None:
+            continue
+        if kind == "law":
+            about = _ABOUT.search(folded, max(0, start - 30), start)
+            if about is not None and about.end() == start:
+                start = about.start()
+                text = folded[start : m.end()]
+        elif any(text.startswith(p) and len(text) - len(p) <= 3 for p in _GENERIC_PREFIX):
+            continue
+        if kind != "law" and len(text) < 3:
+            continue
+        out.append(Name(start, m.end(), text, kind, text))
+    out.sort(key=lambda n: n.start)
+    return out
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    return any(a <= at < b for a, b in spans)
