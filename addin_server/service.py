@@ -214,7 +214,7 @@ class AssistantService:
         result.model = answer.model
         result.cells = answer.cells
         result.cell_edits = answer.cell_edits
-        result.findings.extend(self.engine.check_output(req, answer.text))
+        result.findings.extend(self.engine.check_output(req, answer.text, answer.computed))
         self._record(ident, req, result, outcome="allowed", started=started, answer=answer)
         return result
 

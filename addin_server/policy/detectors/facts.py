@@ -40,6 +40,9 @@ _LIST_ITEM = re.compile(
 )
 
 
+_LIST_NOUN = re.compile(r"[一-鿿々ァ-ヺーA-Za-z0-9]{1,15}")
+
+
 @dataclass(frozen=True)
 class SourceRef:
     start: int
@@ -256,9 +259,21 @@ def _kind(q: Quantity) -> str:
     return "quantity"
 
 
+def _step(v: Decimal) -> Decimal:
+    """The place of the last significant digit of `v` (27万 → 10,000; 0.26 → 0.01)."""
+    if not v:
+        return Decimal(0)
+    return Decimal(1).scaleb(v.normalize().as_tuple().exponent)  # type: ignore[arg-type]
+
+
 def _equal(q: Quantity, s: Quantity) -> bool:
     if q.dim == "time" and s.dim == "time":
         return q.value == s.value or (q.raw == s.raw and (q.raw != q.value or s.raw != s.value))
+    if q.approx and q.dim != s.dim.replace("ord:", ""):
+        return False
+    if q.approx and q.value != s.value:
+        # 約2割6分 for 26.4%, 約1,200人 for 1,234人: equal to the precision the answer writes.
+        return abs(q.value - s.value) <= _step(q.value) / 2
     return q.value == s.value
 
 
@@ -285,9 +300,12 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
                              source.ref(s.start, s.end))
     if same_value:
         return None
-    for c in computed:
-        if c.value == q.value or c.value == q.raw:
-            return FactMatch(q.start, q.end, q.text, kind, "computed", f"計算値：{c.formula}")
+    hits = [c for c in computed if c.value in (q.value, q.raw)]
+    if hits:
+        # Of several computed values equal to this one, the one whose formula names its unit (3列).
+        unit = q.text.lstrip("0123456789,.")
+        c = next((c for c in hits if unit and unit in c.formula), hits[0])
+        return FactMatch(q.start, q.end, q.text, kind, "computed", f"計算値：{c.formula}")
     if q.small_structural:
         return _list_count(q, folded, source)
     if q.dim.startswith("count:") and q.value < 10 and q.subject:
@@ -393,10 +411,17 @@ def _listed_items(noun: str, source: Source) -> tuple[int, SourceRef | None]:
         # Inline: 「A、B及びCの取組」
         m = re.search(r"([^。\n]{1,80})の" + re.escape(noun), text[max(0, at - 90) : at + len(noun)])
         if m is not None:
-            parts = re.split(r"、|及び|および|並びに|ならびに|と(?=[一-鿿ァ-ヺ])", m.group(1))
-            if len(parts) >= 2 and all(0 < len(p.strip()) <= 20 for p in parts):
-                start = max(0, at - 90) + m.start(1)
-                return len(parts), source.ref(start, start + len(m.group(1)))
+            parts = re.split(r"、|,|・|及び|および|並びに|ならびに|と(?=[一-鿿ァ-ヺ])", m.group(1))
+            # The list is the run of short nouns right before 「の取組」 (not 「あわせて、」 before it).
+            items: list[str] = []
+            for p in reversed(parts):
+                if not _LIST_NOUN.fullmatch(p.strip()):
+                    break
+                items.append(p.strip())
+            if len(items) >= 2:
+                end = max(0, at - 90) + m.end(1)
+                start = end - len(m.group(1)) + m.group(1).rfind(items[-1])
+                return len(items), source.ref(start, end)
         at = text.find(noun, at + 1)
     return 0, None
 
@@ -417,7 +442,7 @@ def _check_name(n: names.Name, source: Source) -> FactMatch | None:
     elif n.kind == "email":
         if any(s.kind == "email" and s.key == n.key for s in source.names):
             return None
-    elif compare_key(n.text) in source.key:
+    elif any(compare_key(t) in source.key for t in (n.text, *n.alternatives)):
         return None
     same = [s for s in source.names if s.kind == n.kind]
     detail, ref = "", None

@@ -21,25 +21,32 @@ _FACILITY = ("図書館", "美術館", "博物館", "体育館", "会館", "公�
              "庁舎", "プール", "スタジアム", "アリーナ", "ドーム", "館")
 _GENERIC_PREFIX = ("各", "同", "当", "本", "貴", "関係", "所管", "担当", "全", "他", "上記", "下記", "前記", "該当",
                    "主管", "所属", "事業", "部", "一")
-_NOT_LAW = ("方法", "手法", "用法", "文法", "工法", "技法", "療法", "論法", "寸法", "作法", "話法", "製法",
-            "違法", "合法", "適法", "不法", "司法", "立法", "無法", "便法", "算法", "魔法", "兵法", "説法",
-            "法", "法律", "条例", "規則", "要綱", "要領", "規程", "本法", "同法", "新法", "旧法", "本条例",
-            "同条例", "本規則", "同規則", "本要綱", "同要綱", "関係法", "原則", "細則", "罰則", "通則", "変則",
-            "反則", "鉄則", "法則", "総則", "付則", "附則", "規則的", "不規則")
+_BARE_LAW = ("法", "法律", "条例", "規則", "要綱", "要領", "規程", "施行令", "施行規則", "本法", "同法", "新法", "旧法",
+             "本条例", "同条例", "本規則", "同規則", "本要綱", "同要綱", "関係法", "規則的", "不規則")
+# Words ending like a law that are not one (方法, 原則).
+_NOT_LAW_END = ("方法", "手法", "用法", "文法", "工法", "技法", "療法", "論法", "寸法", "作法", "話法", "製法",
+                "違法", "合法", "適法", "不法", "司法", "立法", "無法", "便法", "算法", "魔法", "兵法", "説法",
+                "原則", "細則", "罰則", "通則", "変則", "反則", "鉄則", "法則", "総則", "付則", "附則")
 _NOT_ORG = ("結局", "当局", "難局", "時局", "政局", "終局", "局", "課", "室", "省", "庁", "教室", "会議室",
             "和室", "洋室", "個室", "控室", "待合室", "事務室", "居室", "浴室", "寝室", "病室", "研究室",
-            "課題", "日課", "放課", "反省", "帰省", "内省", "自省", "省", "センター", "協会", "組合", "事務局",
+            "課題", "日課", "放課", "反省", "帰省", "内省", "自省", "センター", "協会", "組合", "事務局",
             "事務所", "委員会", "本部", "役所")
-_NOT_FACILITY = ("館", "開館", "閉館", "休館", "入館", "来館", "本館", "別館", "新館", "旧館", "全館", "公園",
-                 "病院", "大学", "駅", "高校", "ホール", "プール", "庁舎", "図書館", "会館", "体育館", "公民館",
-                 "保育所", "保育園", "幼稚園", "小学校", "中学校", "美術館", "博物館", "各駅", "最寄駅", "最寄り駅",
-                 "在館", "退館", "帰館", "館内", "人間", "開園", "閉園")
+_NOT_ORG_END = ("会議室", "教室", "課題", "相談室", "待合室", "研修室")
+_NOT_FACILITY = ("館", "本館", "別館", "新館", "旧館", "全館", "公園", "病院", "大学", "駅", "高校", "ホール", "プール",
+                 "庁舎", "図書館", "会館", "体育館", "公民館", "保育所", "保育園", "幼稚園", "小学校", "中学校",
+                 "美術館", "博物館", "各駅", "最寄駅", "最寄り駅", "人間")
+_NOT_FACILITY_END = ("開館", "閉館", "休館", "入館", "来館", "在館", "退館", "帰館", "開園", "閉園", "入園", "休園",
+                     "通園", "登園", "入院", "退院", "通院", "入学", "退学", "通学", "入校", "下校", "登校")
+# Hiragana words that begin many official names (こども青少年局, いきいき教室): a name reaches back over them.
+_KANA_NAME_WORDS = ("こども", "いきいき", "すこやか", "ふれあい", "くらし", "まち", "みどり", "いのち", "しごと",
+                    "すまい", "あんしん", "はぐくみ", "ひと", "みんな", "ゆめ")
+_LAW_LINK = re.compile(rf"({_RUN}+)(に関する|における|に係る|のための|するための|を|の|等の)$")
 
 _SUFFIXES = sorted({*_ORG, *_LAW, *_FACILITY}, key=len, reverse=True)
 _NAME = re.compile(rf"{_RUN}*(?:{'|'.join(map(re.escape, _SUFFIXES))})(?!{_RUN})")
 _ABOUT = re.compile(rf"({_RUN}+(?:の{_RUN}+)?(?:に関する|に係る|における|のための|等の|の))$")
 URL = re.compile(r"https?://[A-Za-z0-9\-._~%/?#\[\]@!$&'()*+,;=:]+")
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+EMAIL = re.compile(r"(?<![A-Za-z0-9.+_-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 PHONE = re.compile(r"(?<![\d-])(?:\(0\d{1,4}\)\s*\d{1,4}-\d{3,4}|0\d{1,4}-\d{1,4}-\d{3,4}|0120-?\d{3}-?\d{3}"
                    r"|\+81[-\s]?\d{1,4}-\d{1,4}-\d{3,4})(?![\d-])")
 _URL_TAIL = ".,)。、」』）"
@@ -52,22 +59,23 @@ class Name:
     text: str
     kind: str  # organization | law | facility | url | email | phone
     key: str  # what is compared with the source
+    alternatives: tuple[str, ...] = ()  # shorter readings of a law name (after a leading 「…の」)
 
 
 def _kind(name: str) -> str | None:
     for group, kind in ((_LAW, "law"), (_ORG, "organization"), (_FACILITY, "facility")):
         for suffix in group:
-            if name.endswith(suffix):
-                if kind == "law" and (name in _NOT_LAW or any(name.endswith(n) for n in _NOT_LAW if len(n) > 1
-                                                             and n not in ("法", "法律", "条例", "規則"))):
+            if not name.endswith(suffix):
+                continue
+            if kind == "law":
+                if name in _BARE_LAW or name.endswith(_NOT_LAW_END) or (suffix == "法" and len(name) < 3):
                     return None
-                if kind == "law" and suffix == "法" and len(name) < 3:
+            elif kind == "organization":
+                if name in _NOT_ORG or name.endswith(_NOT_ORG_END):
                     return None
-                if kind == "organization" and (name in _NOT_ORG or name.endswith(("会議室", "教室", "課題"))):
-                    return None
-                if kind == "facility" and name in _NOT_FACILITY:
-                    return None
-                return kind
+            elif name in _NOT_FACILITY or name.endswith(_NOT_FACILITY_END):
+                return None
+            return kind
     return None
 
 
@@ -108,21 +116,47 @@ def find(folded: str) -> list[Name]:
         lead = re.match(r"[0-9]+", text)
         if lead:
             text, start = text[lead.end() :], start + lead.end()
-        kind = _kind(text)
-        if kind is None:
-            continue
-        if kind == "law":
-            about = _ABOUT.search(folded, max(0, start - 30), start)
-            if about is not None and about.end() == start:
-                start = about.start()
-                text = folded[start : m.end()]
-        elif any(text.startswith(p) and len(text) - len(p) <= 3 for p in _GENERIC_PREFIX):
-            continue
-        if kind != "law" and len(text) < 3:
-            continue
-        out.append(Name(start, m.end(), text, kind, text))
+        alternatives: list[str] = []
+        if text in _BARE_LAW or _kind(text) == "law":
+            if text not in _BARE_LAW:
+                start = _kana_start(folded, start)
+            # 個人情報の保護に関する法律: the name reaches back over its linking words.
+            links = 0
+            while links < 8:
+                link = _LAW_LINK.search(folded, max(0, start - 40), start)
+                if link is None:
+                    break
+                if link.group(2) == "の":
+                    alternatives.append(folded[start : m.end()])  # 本市の|個人情報…: maybe not the name
+                start = link.start()
+                links += 1
+            text = folded[start : m.end()]
+            if links == 0 and text in _BARE_LAW:
+                continue
+            kind: str | None = "law"
+        else:
+            kind = _kind(text)
+            if kind is None:
+                continue
+            start = _kana_start(folded, start)
+            text = folded[start : m.end()]
+            if any(text.startswith(p) and len(text) - len(p) <= 3 for p in _GENERIC_PREFIX):
+                continue
+            if len(text) < 3:
+                continue
+        out.append(Name(start, m.end(), text, kind, text, tuple(alternatives)))
     out.sort(key=lambda n: n.start)
     return out
+
+
+def _kana_start(folded: str, start: int) -> int:
+    """Where a name starts when a hiragana word of official names comes before it (大阪市こども|…)."""
+    for word in _KANA_NAME_WORDS:
+        if folded.endswith(word, 0, start):
+            start -= len(word)
+            before = re.search(rf"{_RUN}+$", folded[max(0, start - 20) : start])
+            return start - len(before.group()) if before is not None else start
+    return start
 
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:

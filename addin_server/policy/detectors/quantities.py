@@ -63,7 +63,7 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "冊": ("count:冊", Decimal(1)), "枚": ("count:枚", Decimal(1)), "点": ("count:点", Decimal(1)),
     "団体": ("count:団体", Decimal(1)), "社": ("count:社", Decimal(1)), "区": ("count:区", Decimal(1)),
     "歳": ("count:歳", Decimal(1)), "行": ("count:行", Decimal(1)), "列": ("count:列", Decimal(1)),
-    "期": ("count:期", Decimal(1)), "日": ("day", Decimal(1)), "段階": ("count:段階", Decimal(1)), "分": ("dur_s", Decimal(60)),
+    "年": ("dur_mo", Decimal(12)), "期": ("count:期", Decimal(1)), "日": ("day", Decimal(1)), "段階": ("count:段階", Decimal(1)), "分": ("dur_s", Decimal(60)),
 }
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
@@ -72,7 +72,7 @@ _ERA_YEAR = r"(?P<era>明治|大正|昭和|平成|令和)\s*(?P<ey>元|\d{1,2}|[
 _DATE = re.compile(
     # 令和7年(度)4月1日, 2025年4月1日, 令和7年度, 2025年, 4月1日, 6月
     rf"(?:(?:{_ERA_YEAR}|(?P<y>\d{{4}}|[〇一二三四五六七八九]{{4}}))\s*年\s*(?P<fy>度)?\s*)?"
-    rf"(?:(?P<m>\d{{1,2}})\s*月(?!\s*\d+\s*日間)\s*(?:(?P<d>\d{{1,2}})\s*日(?![間]))?)?"
+    rf"(?:(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月(?!\s*\d+\s*日間)\s*(?:(?P<d>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日(?![間]))?)?"
     rf"(?:{_WEEKDAY.format('w')})?"
     # 2025/4/1, 2025-04-01, 2025.4.1, 4/1
     rf"|(?<![\d/.\-])(?:(?P<sy>\d{{4}})(?P<sep>[/.\-]))?(?P<sm>\d{{1,2}})/(?P<sd>\d{{1,2}})(?![\d/])"
@@ -86,6 +86,10 @@ _TIME = re.compile(
 )
 _QUANTITY = re.compile(
     rf"(?P<ord>第)?(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT_ALT})?"
+)
+_COMPOUND = re.compile(
+    r"(?P<y>\d+)\s*年\s*(?P<mo>\d+)\s*(?:か|ヶ|カ|ケ|ヵ|箇)月(?:間)?"
+    r"|(?P<wari>\d+)\s*割\s*(?P<bu>\d)\s*分(?:\s*(?P<rin>\d)\s*厘)?"
 )
 _APPROX = re.compile(r"(?:約|およそ|概ね|おおむね|ほぼ|推計|最大|最大で|最小|最低|最高)\s*$")
 # Stripped from the end of the text before a number to reach its subject.
@@ -217,8 +221,10 @@ def find_dates(folded: str) -> list[DateFact]:
             year = ERAS[g["era"]] + ey
         elif g["y"]:
             year = kanji_to_int(g["y"])
-        month = int(g["m"]) if g["m"] else None
-        day = int(g["d"]) if g["d"] else None
+        month = kanji_to_int(g["m"]) if g["m"] else None
+        day = kanji_to_int(g["d"]) if g["d"] else None
+        if g["m"] and not g["m"].isdigit() and year is None:
+            continue  # 一月 alone may be a word; kanji months count after a year
         if year is None and month is None:
             continue  # a weekday alone
         if (month is not None and not 1 <= month <= 12) or (day is not None and not 1 <= day <= 31):
@@ -262,6 +268,19 @@ def find_quantities(folded: str, skip: list[tuple[int, int]]) -> list[Quantity]:
     phone numbers, URLs)."""
     out: list[Quantity] = []
     skip = sorted(skip)
+    for m in _COMPOUND.finditer(folded):
+        if _overlaps(skip, m.start(), m.end()):
+            continue
+        if m.group("y"):
+            dim, value = "dur_mo", Decimal(int(m.group("y")) * 12 + int(m.group("mo")))
+        else:
+            dim = "ratio"
+            value = (Decimal(m.group("wari")) / 10 + Decimal(m.group("bu")) / 100
+                     + Decimal(m.group("rin") or 0) / 1000)
+        start = m.start()
+        out.append(Quantity(start, m.end(), m.group(), dim, value, value,
+                            bool(_APPROX.search(folded[max(0, start - 6) : start])), subject_before(folded, start)))
+        skip.append((m.start(), m.end()))
     for m in _QUANTITY.finditer(folded):
         num_start = m.start("num")
         if _overlaps(skip, num_start, m.end("num")):
