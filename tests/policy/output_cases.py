@@ -267,3 +267,80 @@ CASES: list[Case] = [
 
 # Cases the checker gets wrong today (index into CASES -> why); see docs/policy.md.
 KNOWN_MISSES: dict[int, str] = {}
+
+
+# A second set written after the checker was tuned on CASES and run once as written: its figures
+# in docs/policy.md are the honest estimate. Failures go to KNOWN_MISSES_HELD_OUT, not into fixes.
+EVENT = ("第12回市民フォーラムを令和7年11月8日（土）午後1時30分から、中央公会堂で開催します。"
+         "定員は先着200名、参加費は500円（高校生以下は無料）です。申込みは10月31日（金）まで、"
+         "電話 06-6208-7777 またはメール forum@city.osaka.lg.jp で受け付けます。")
+PLAN = ("本計画の期間は令和7年度から令和11年度までの5年間です。重点施策は次のとおりです。\n"
+        "(1) 子育て世帯への住宅支援\n(2) 保育所の待機児童の解消\n(3) 放課後の居場所づくり\n(4) 若者の就労支援\n"
+        "事業費は総額48億円を見込み、うち市費は約6割です。")
+REPORT = ("令和6年度の不法投棄の通報件数は342件で、前年度の415件から73件減少しました。"
+          "回収した廃棄物は約18トンでした。監視カメラは市内40か所に設置しています。所管は環境局です。")
+
+HELD_OUT: list[Case] = [
+    Case("units", REPORT, "回収量は約18トンでした。", ()),
+    Case("units", REPORT, "回収量は約18キログラムでした。", ("18キログラム",)),
+    Case("units", REPORT, "回収量は約1万8千kgでした。", ()),
+    Case("units", PLAN, "事業費は総額48億円です。", ()),
+    Case("units", PLAN, "事業費は総額48億円、うち市費は約29億円です。", ("29億円",)),
+    Case("units", PLAN, "事業費は総額4.8億円です。", ("4.8億円",)),
+    Case("units", EVENT, "参加費は500円です。", ()),
+    Case("units", EVENT, "参加費は5,000円です。", ("5,000円",)),
+    Case("subjects", REPORT, "令和6年度は415件、前年度は342件でした。", ("415件", "342件")),
+    Case("subjects", REPORT, "通報件数は342件でした。", ()),
+    Case("subjects", EVENT, "定員は500名です。", ("500名",)),
+    Case("subjects", EVENT, "定員は先着200人です。", ()),
+    Case("dates", EVENT, "フォーラムは2025年11月8日に開催されます。", ()),
+    Case("dates", EVENT, "フォーラムは2025年11月9日に開催されます。", ("2025年11月9日",)),
+    Case("dates", EVENT, "申込みは10月31日までです。", ()),
+    Case("dates", EVENT, "申込みは11月1日までです。", ("11月1日",)),
+    Case("dates", PLAN, "計画期間は2025年度から2029年度までです。", ()),
+    Case("dates", PLAN, "計画期間は2025年度から2030年度までです。", ("2030年度",)),
+    Case("weekdays", EVENT, "11月8日（土）に開催します。", ()),
+    Case("weekdays", EVENT, "11月8日（日）に開催します。", ("11月8日（日）",)),
+    Case("weekdays", EVENT, "締切は10月31日（木）です。", ("10月31日（木）",)),
+    Case("weekdays", EVENT, "締切は10月31日金曜日です。", ()),
+    Case("times", EVENT, "開始は13時30分です。", ()),
+    Case("times", EVENT, "開始は13:30です。", ()),
+    Case("times", EVENT, "開始は午後3時30分です。", ("午後3時30分",)),
+    Case("counts", PLAN, "重点施策は四つです。", ()),
+    Case("counts", PLAN, "五つの重点施策を進めます。", ("五つ",)),
+    Case("counts", PLAN, "計画期間は5年間です。", ()),
+    Case("counts", PLAN, "計画期間は6年間です。", ("6年間",)),
+    Case("counts", REPORT, "監視カメラは40か所に設置されています。", ()),
+    Case("counts", REPORT, "監視カメラは45か所に設置されています。", ("45か所",)),
+    Case("counts", EVENT, "第12回のフォーラムです。", ()),
+    Case("counts", EVENT, "第13回のフォーラムです。", ("第13回",)),
+    Case("ratios", PLAN, "市費は約6割です。", ()),
+    Case("ratios", PLAN, "市費は約60%です。", ()),
+    Case("ratios", PLAN, "市費は約8割です。", ("8割",)),
+    Case("derived", REPORT, "通報件数は前年度から73件減りました。", ()),
+    Case("derived", REPORT, "通報件数は前年度から約2割減りました。", ("2割",)),
+    Case("names", REPORT, "所管は環境局です。", ()),
+    Case("names", REPORT, "所管は建設局です。", ("建設局",)),
+    Case("names", EVENT, "会場は中央公会堂です。", ()),
+    Case("names", EVENT, "会場は市民交流センターです。", ("市民交流センター",)),
+    Case("names", REPORT, "廃棄物処理法に基づき対応します。", ("廃棄物処理法",)),
+    Case("contacts", EVENT, "電話06-6208-7777で受け付けます。", ()),
+    Case("contacts", EVENT, "電話06-6208-7778で受け付けます。", ("06-6208-7778",)),
+    Case("contacts", EVENT, "メール forum@city.osaka.lg.jp で受け付けます。", ()),
+    Case("contacts", EVENT, "メール forum2025@city.osaka.lg.jp で受け付けます。", ("forum2025@city.osaka.lg.jp",)),
+    Case("faithful", EVENT, "第12回市民フォーラムは2025年11月8日（土）13時30分から中央公会堂で。定員200名、参加費500円"
+         "（高校生以下無料）。10/31（金）までに電話かメールで申込み。", ()),
+    Case("faithful", PLAN, "2025～2029年度の5年間の計画で、住宅支援、待機児童解消、居場所づくり、就労支援の4施策を柱とする。"
+         "総事業費48億円の約6割が市費。", ()),
+    Case("faithful", REPORT, "2024年度の不法投棄通報は342件（前年度比73件減）。回収量約18t、監視カメラ40か所。", ()),
+    term_case("障害者の就労支援について、父兄会で説明しました。", ("父兄",)),
+    term_case("めくら判を押すような審査は避けるべきです。", ("めくら",)),
+    term_case("外国人材の受入れを進めます。", ()),
+    term_case("ページをめくらない限り見えません。", ()),
+    term_case("痴呆の進行を遅らせる取組です。", ("痴呆",)),
+    term_case("婦警さんが交通整理をしていました。", ("婦警",)),
+]
+
+KNOWN_MISSES_HELD_OUT: dict[int, str] = {
+    8: "subject 令和6年度 is read as 年度, which matches the source's 前年度: the swapped 415件 passes",
+}

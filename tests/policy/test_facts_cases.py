@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 
 from addin_server.policy import PolicyEngine, PolicyRequest
-from tests.policy.output_cases import CASES, KNOWN_MISSES, Case
+from tests.policy.output_cases import CASES, HELD_OUT, KNOWN_MISSES, KNOWN_MISSES_HELD_OUT, Case
 
 ENGINE = PolicyEngine(profile="oasis")
 
@@ -70,9 +70,9 @@ def test_derived_values_are_never_called_wrong() -> None:
     assert f.data["items"][0]["status"] == "derived"
 
 
-def figures() -> dict[str, tuple[float, float, int]]:
+def figures(cases: list[Case]) -> dict[str, tuple[float, float, int]]:
     totals: dict[str, list[int]] = {}
-    for case in CASES:
+    for case in cases:
         tp, fp, fn = score(case, flagged(case))
         t = totals.setdefault(case.group, [0, 0, 0, 0])
         t[0] += tp
@@ -88,6 +88,18 @@ def figures() -> dict[str, tuple[float, float, int]]:
 
 
 if __name__ == "__main__":
-    print(f"{'group':<10} {'cases':>5} {'precision':>9} {'recall':>6}")
-    for group, (p, r, n) in figures().items():
-        print(f"{group:<10} {n:>5} {p:>9.2f} {r:>6.2f}")
+    for title, cases in (("tuning set (CASES)", CASES), ("held-out set (HELD_OUT)", HELD_OUT)):
+        print(title)
+        print(f"{'group':<10} {'cases':>5} {'precision':>9} {'recall':>6}")
+        for group, (p, r, n) in figures(cases).items():
+            print(f"{group:<10} {n:>5} {p:>9.2f} {r:>6.2f}")
+
+
+@pytest.mark.parametrize("i", range(len(HELD_OUT)), ids=[f"held-out-{c.group}-{i}" for i, c in enumerate(HELD_OUT)])
+def test_held_out_case(i: int) -> None:
+    case = HELD_OUT[i]
+    if i in KNOWN_MISSES_HELD_OUT:
+        pytest.xfail(KNOWN_MISSES_HELD_OUT[i])
+    got = flagged(case)
+    _, fp, fn = score(case, got)
+    assert (fp, fn) == (0, 0), f"answer {case.answer!r}: expected {case.flagged}, flagged {got}"
