@@ -101,6 +101,9 @@ class Source:
     dates: list[DateFact]
     names: list[names.Name]
     by_dim: dict[str, list[Quantity]] = field(default_factory=dict)
+    by_value: dict[tuple[str, Decimal], list[Quantity]] = field(default_factory=dict)
+    by_subject: dict[str, dict[str, list[Quantity]]] = field(default_factory=dict)  # dim -> subject -> facts
+    raws: set[Decimal] = field(default_factory=set)
 
     @classmethod
     def of(cls, parts: Iterable[str]) -> Source:
@@ -112,10 +115,14 @@ class Source:
         skip = [(n.start, n.end) for n in found_names if n.kind in ("url", "email", "phone")]
         skip += [(d.start, d.end) for d in dates] + [(t.start, t.end) for t in times]
         qs = times + quantities.find_quantities(folded, skip)
-        by_dim: dict[str, list[Quantity]] = {}
+        src = cls(joined, folded, compare_key(joined), qs, dates, found_names)
         for q in qs:
-            by_dim.setdefault(q.dim, []).append(q)
-        return cls(joined, folded, compare_key(joined), qs, dates, found_names, by_dim)
+            src.by_dim.setdefault(q.dim, []).append(q)
+            src.by_value.setdefault((q.dim, q.value), []).append(q)
+            if q.subject:
+                src.by_subject.setdefault(q.dim, {}).setdefault(q.subject, []).append(q)
+            src.raws.update((q.raw, q.value))
+        return src
 
     def ref(self, start: int, end: int) -> SourceRef:
         return SourceRef(start, end, self.text[start:end])
@@ -284,13 +291,17 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
         return None
     if q.dim == "num":
         # A bare number: any source quantity written with the same number supports it.
-        if q.small_structural or any(s.raw == q.value or s.value == q.value for s in source.quantities):
+        if q.small_structural or q.value in source.raws:
             return None
         if any(q.value in (d.year, d.month, d.day) for d in source.dates):
             return None
-    same_value = [s for s in candidates if _equal(q, s)]
+    if q.approx or q.dim == "time":
+        same_value = [s for s in candidates if _equal(q, s)]
+    else:
+        same_value = list(source.by_value.get((q.dim, q.value), ()))
     if q.subject:
-        same_subject = [s for s in candidates if subjects_match(q.subject, s.subject)]
+        same_subject = [s for subject, facts in source.by_subject.get(q.dim, {}).items()
+                        if subjects_match(q.subject, subject) for s in facts]
         if same_subject and not any(_equal(q, s) for s in same_subject):
             s = same_subject[0]
             moved = f"（{q.text}は元の文章では「{same_value[0].subject}」の値です）" if same_value and \

@@ -10,6 +10,7 @@ by their last element: a run of kanji, katakana or Latin letters ending in 局, 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right, insort
 from dataclasses import dataclass
 
 _RUN = r"[一-鿿々〆ヶァ-ヺーA-Za-z0-9]"
@@ -43,7 +44,9 @@ _KANA_NAME_WORDS = ("こども", "いきいき", "すこやか", "ふれあい",
 _LAW_LINK = re.compile(rf"({_RUN}+)(に関する|における|に係る|のための|するための|を|の|等の)$")
 
 _SUFFIXES = sorted({*_ORG, *_LAW, *_FACILITY}, key=len, reverse=True)
-_NAME = re.compile(rf"{_RUN}*(?:{'|'.join(map(re.escape, _SUFFIXES))})(?!{_RUN})")
+_LAST_CHARS = frozenset(x[-1] for x in _SUFFIXES)
+_RUNS = re.compile(rf"{_RUN}+|こども園")
+_ENDS_WITH_SUFFIX = re.compile(rf"(?:{'|'.join(map(re.escape, _SUFFIXES))})$")
 _ABOUT = re.compile(rf"({_RUN}+(?:の{_RUN}+)?(?:に関する|に係る|における|のための|等の|の))$")
 URL = re.compile(r"https?://[A-Za-z0-9\-._~%/?#\[\]@!$&'()*+,;=:]+")
 EMAIL = re.compile(r"(?<![A-Za-z0-9.+_-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -98,17 +101,19 @@ def find(folded: str) -> list[Name]:
     for m in URL.finditer(folded):
         text = m.group().rstrip(_URL_TAIL)
         out.append(Name(m.start(), m.start() + len(text), text, "url", url_key(text)))
-        taken.append((m.start(), m.start() + len(text)))
+        insort(taken, (m.start(), m.start() + len(text)))
     for m in EMAIL.finditer(folded):
         if not _inside(taken, m.start()):
             out.append(Name(m.start(), m.end(), m.group(), "email", m.group().lower()))
-            taken.append((m.start(), m.end()))
+            insort(taken, (m.start(), m.end()))
     for m in PHONE.finditer(folded):
         if not _inside(taken, m.start()):
             out.append(Name(m.start(), m.end(), m.group(), "phone", phone_key(m.group())))
-            taken.append((m.start(), m.end()))
-    for m in _NAME.finditer(folded):
-        if _inside(taken, m.start()):
+            insort(taken, (m.start(), m.end()))
+    taken.sort()
+    for m in _RUNS.finditer(folded):
+        if m.group()[-1] not in _LAST_CHARS or not _ENDS_WITH_SUFFIX.search(m.group()) \
+                or _inside(taken, m.start()):
             continue
         text = m.group()
         start = m.start()
@@ -160,4 +165,5 @@ def _kana_start(folded: str, start: int) -> int:
 
 
 def _inside(spans: list[tuple[int, int]], at: int) -> bool:
-    return any(a <= at < b for a, b in spans)
+    i = bisect_right(spans, (at, 1 << 62))
+    return i > 0 and spans[i - 1][0] <= at < spans[i - 1][1]

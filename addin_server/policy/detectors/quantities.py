@@ -16,6 +16,7 @@ dropping particles and words such as 約 or 合計; for a count followed by の 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -70,6 +71,7 @@ _UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 _WEEKDAY = r"\s*(?:\(\s*(?P<{0}>[月火水木金土日])(?:曜日?)?\s*(?:・?祝(?:日)?)?\s*\)|(?P<{0}2>[月火水木金土日])曜日?)"
 _ERA_YEAR = r"(?P<era>明治|大正|昭和|平成|令和)\s*(?P<ey>元|\d{1,2}|[一二三四五六七八九十]+)"
 _DATE = re.compile(
+    r"(?=明治|大正|昭和|平成|令和|\d|[〇一二三四五六七八九]{4}\s*年)"
     # 令和7年(度)4月1日, 2025年4月1日, 令和7年度, 2025年, 4月1日, 6月
     rf"(?:(?:{_ERA_YEAR}|(?P<y>\d{{4}}|[〇一二三四五六七八九]{{4}}))\s*年\s*(?P<fy>度)?\s*)?"
     rf"(?:(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月(?!\s*\d+\s*日間)\s*(?:(?P<d>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日(?![間]))?)?"
@@ -85,7 +87,9 @@ _TIME = re.compile(
     r"|(?<![\d:.])(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:])"
 )
 _QUANTITY = re.compile(
-    rf"(?P<ord>第)?(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT_ALT})?"
+    # Arabic-led numbers (1万2千 too); 漢数字-led ones only right before a unit (三つ, 百二十件).
+    rf"(?P<ord>第)?(?P<num>{_ARABIC}(?:兆|億|万|千)?(?:{_PART})*|(?:[{_KDIGITS}]+(?:兆|億|万|千)?)+(?=\s*(?:{_UNIT_ALT})))"
+    rf"\s*(?P<unit>{_UNIT_ALT})?"
 )
 _COMPOUND = re.compile(
     r"(?P<y>\d+)\s*年\s*(?P<mo>\d+)\s*(?:か|ヶ|カ|ケ|ヵ|箇)月(?:間)?"
@@ -177,12 +181,9 @@ def subject_before(text: str, start: int) -> str:
     s = text[max(0, start - 24) : start]
     cut = max(s.rfind(c) for c in "。\n\t;；")
     s = s[cut + 1 :]
-    for _ in range(3):
-        s = _SUBJECT_TAIL.sub("", s)
-        s2 = _PAREN_TAIL.sub("", s)
-        if s2 == s:
-            break
-        s = s2
+    s = _SUBJECT_TAIL.sub("", s)
+    if s.endswith((")", "）")):
+        s = _SUBJECT_TAIL.sub("", _PAREN_TAIL.sub("", s))
     m = _SUBJECT_RUN.search(s)
     return m.group() if m else ""
 
@@ -280,7 +281,7 @@ def find_quantities(folded: str, skip: list[tuple[int, int]]) -> list[Quantity]:
         start = m.start()
         out.append(Quantity(start, m.end(), m.group(), dim, value, value,
                             bool(_APPROX.search(folded[max(0, start - 6) : start])), subject_before(folded, start)))
-        skip.append((m.start(), m.end()))
+        insort(skip, (m.start(), m.end()))
     for m in _QUANTITY.finditer(folded):
         num_start = m.start("num")
         if _overlaps(skip, num_start, m.end("num")):
@@ -330,4 +331,6 @@ def find_quantities(folded: str, skip: list[tuple[int, int]]) -> list[Quantity]:
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(a < end and start < b for a, b in spans)
+    """Whether [start, end) overlaps a span of `spans` (sorted by start; spans are short)."""
+    i = bisect_left(spans, (end,))
+    return any(spans[j][1] > start for j in range(max(0, i - 8), i))
