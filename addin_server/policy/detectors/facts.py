@@ -403,22 +403,22 @@ def _listed_items(noun: str, source: Source) -> tuple[int, SourceRef | None]:
     while at >= 0:
         line_end = text.find("\n", at)
         if line_end >= 0:
-            items = 0
+            count = 0
             pos = line_end + 1
             first = pos
             while pos < len(text):
                 nxt = text.find("\n", pos)
                 line = text[pos : nxt if nxt >= 0 else len(text)]
                 if _LIST_ITEM.match(line):
-                    items += 1
+                    count += 1
                 elif line.strip():
                     break
                 if nxt < 0:
                     pos = len(text)
                     break
                 pos = nxt + 1
-            if items >= 2:
-                return items, source.ref(first, pos)
+            if count >= 2:
+                return count, source.ref(first, pos)
         # Inline: 「A、B及びCの取組」
         m = re.search(r"([^。\n]{1,80})の" + re.escape(noun), text[max(0, at - 90) : at + len(noun)])
         if m is not None:

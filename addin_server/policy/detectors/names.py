@@ -149,7 +149,8 @@ def find(folded: str) -> list[Name]:
                 continue
             if len(text) < 3:
                 continue
-        out.append(Name(start, m.end(), text, kind, text, tuple(alternatives)))
+        if kind is not None:
+            out.append(Name(start, m.end(), text, kind, text, tuple(alternatives)))
     out.sort(key=lambda n: n.start)
     return out
 

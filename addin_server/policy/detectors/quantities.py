@@ -301,9 +301,10 @@ def find_quantities(folded: str, skip: list[tuple[int, int]]) -> list[Quantity]:
             continue  # A4, Windows11: codes
         if m.end("num") < len(folded) and folded[m.end("num")] in "/:" and not unit:
             continue
-        value = parse_number(text_num)
-        if value is None:
+        parsed = parse_number(text_num)
+        if parsed is None:
             continue
+        value = parsed
         if unit and unit in ("m", "t", "g", "L") and m.end() < len(folded) and folded[m.end()].isascii() \
                 and folded[m.end()].isalpha():
             unit = ""  # 5mm is caught by its own unit; 3tabs is not tonnes
