@@ -90,7 +90,8 @@ class OutputCheckRule(OutputRule):
     e-mail addresses, phones, proper nouns) the source does not support → warning with spans in
     the answer and, in `data.items[].source`, the source span compared with; values that may be
     derived (totals, differences) → a separate warning that asks for a check and never says
-    "wrong"; values the caller computed itself (`computed`) → information with the formula.
+    "wrong"; values the caller computed itself (`computed`) → a warning naming them 計算値 with
+    their formula.
     Terms (`detectors/expressions.py`, `data/inappropriate_terms.tsv`) matched as words →
     one warning per term with a suggested wording.
     """
@@ -133,7 +134,7 @@ class OutputCheckRule(OutputRule):
         if computed:
             yield Finding(
                 rule=self.id,
-                severity="info",
+                severity="warn",
                 message=(
                     f"次の値は元の表から計算した計算値です：{_listing(computed)}。"
                     "計算の範囲（対象の行・列）が目的に合っているか確認してください。"
