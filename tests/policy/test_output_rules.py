@@ -211,3 +211,13 @@ def test_computed_values_through_the_api(make_app: Callable[..., Flask]) -> None
     common5 = [f for f in body["findings"] if f["rule"] == "common-5"]
     assert len(common5) == 1
     assert "計算値" in common5[0]["message"] and "「件数」の合計 = 10 + 30 + 25" in common5[0]["message"]
+
+
+@pytest.mark.parametrize("text", [
+    SOURCE, VERBATIM_SOURCE, "ｶﾞｲﾄﾞﾗｲﾝ　ＡＢＣ１２３（注）①㎡～！？", "か\u3099くせい　①②③ ㈱ ﾃﾞｰﾀ", "Ｒｅｉｗａ　令和７年",
+])
+def test_the_fast_comparison_key_is_the_comparison_key(text: str) -> None:
+    from addin_server.policy.detectors.facts import fast_compare_key
+
+    assert fast_compare_key(text) == compare_key(text)
+    assert fast_compare_key(fold(text)) == compare_key(text)

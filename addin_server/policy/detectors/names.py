@@ -44,9 +44,9 @@ _KANA_NAME_WORDS = ("こども", "いきいき", "すこやか", "ふれあい",
 _LAW_LINK = re.compile(rf"({_RUN}+)(に関する|における|に係る|のための|するための|を|の|等の)$")
 
 _SUFFIXES = sorted({*_ORG, *_LAW, *_FACILITY}, key=len, reverse=True)
-_LAST_CHARS = frozenset(x[-1] for x in _SUFFIXES)
-_RUNS = re.compile(rf"{_RUN}+|こども園")
-_ENDS_WITH_SUFFIX = re.compile(rf"(?:{'|'.join(map(re.escape, _SUFFIXES))})$")
+# A suffix at the end of a run; the run's start is found from there (far fewer places than runs).
+_SUFFIX_AT_END = re.compile(rf"(?:{'|'.join(map(re.escape, _SUFFIXES))})(?!{_RUN})")
+_RUN_TAIL = re.compile(rf"{_RUN}+$")
 _ABOUT = re.compile(rf"({_RUN}+(?:の{_RUN}+)?(?:に関する|に係る|における|のための|等の|の))$")
 URL = re.compile(r"https?://[A-Za-z0-9\-._~%/?#\[\]@!$&'()*+,;=:]+")
 EMAIL = re.compile(r"(?<![A-Za-z0-9.+_-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
@@ -111,12 +111,17 @@ def find(folded: str) -> list[Name]:
             out.append(Name(m.start(), m.end(), m.group(), "phone", phone_key(m.group())))
             insort(taken, (m.start(), m.end()))
     taken.sort()
-    for m in _RUNS.finditer(folded):
-        if m.group()[-1] not in _LAST_CHARS or not _ENDS_WITH_SUFFIX.search(m.group()) \
-                or _inside(taken, m.start()):
+    last_end = -1
+    for sm in _SUFFIX_AT_END.finditer(folded):
+        if sm.end() == last_end:
             continue
-        text = m.group()
-        start = m.start()
+        last_end = sm.end()
+        head = _RUN_TAIL.search(folded, max(0, sm.start() - 40), sm.start())
+        start = head.start() if head is not None else sm.start()
+        if _inside(taken, start):
+            continue
+        text = folded[start : sm.end()]
+        m = sm
         # Drop a leading digit run and generic prefixes (各区役所, 担当課: no particular name).
         lead = re.match(r"[0-9]+", text)
         if lead:

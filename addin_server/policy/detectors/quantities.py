@@ -73,8 +73,9 @@ _ERA_YEAR = r"(?P<era>明治|大正|昭和|平成|令和)\s*(?P<ey>元|\d{1,2}|[
 _DATE = re.compile(
     r"(?=明治|大正|昭和|平成|令和|\d|[〇一二三四五六七八九]{4}\s*年)"
     # 令和7年(度)4月1日, 2025年4月1日, 令和7年度, 2025年, 4月1日, 6月
-    rf"(?:(?:{_ERA_YEAR}|(?P<y>\d{{4}}|[〇一二三四五六七八九]{{4}}))\s*年\s*(?P<fy>度)?\s*)?"
+    rf"(?:(?:{_ERA_YEAR}|(?P<y>\d{{4}}|[〇一二三四五六七八九]{{4}}))\s*年\s*(?P<fy>度)?\s*"
     rf"(?:(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月(?!\s*\d+\s*日間)\s*(?:(?P<d>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日(?![間]))?)?"
+    rf"|(?P<m0>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月(?!\s*\d+\s*日間)\s*(?:(?P<d0>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日(?![間]))?)"
     rf"(?:{_WEEKDAY.format('w')})?"
     # 2025/4/1, 2025-04-01, 2025.4.1, 4/1
     rf"|(?<![\d/.\-])(?:(?P<sy>\d{{4}})(?P<sep>[/.\-]))?(?P<sm>\d{{1,2}})/(?P<sd>\d{{1,2}})(?![\d/])"
@@ -106,7 +107,7 @@ _SUBJECT_AFTER = re.compile(r"\s*の\s*([一-鿿々〆ヶァ-ヺーA-Za-z]{1,12}
 _PAREN_TAIL = re.compile(r"[(（][^()（）]{0,20}[)）]$")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Quantity:
     start: int
     end: int
@@ -115,8 +116,20 @@ class Quantity:
     value: Decimal
     raw: Decimal  # the number as written, before multipliers and unit factors
     approx: bool
-    subject: str
+    subject: str | None  # None until asked for (`subject_of`): most source values never are
     small_structural: bool = False  # 3点, 2つ: may be the answer's own structure
+
+
+def subject_of(folded: str, q: Quantity) -> str:
+    """The subject of `q` in `folded` (computed once)."""
+    if q.subject is None:
+        subject = subject_before(folded, q.start)
+        if q.dim.startswith("count:"):
+            after = _SUBJECT_AFTER.match(folded, q.end)
+            if after:
+                subject = after.group(1)
+        q.subject = subject
+    return q.subject
 
 
 @dataclass(frozen=True)
@@ -222,9 +235,10 @@ def find_dates(folded: str) -> list[DateFact]:
             year = ERAS[g["era"]] + ey
         elif g["y"]:
             year = kanji_to_int(g["y"])
-        month = kanji_to_int(g["m"]) if g["m"] else None
-        day = kanji_to_int(g["d"]) if g["d"] else None
-        if g["m"] and not g["m"].isdigit() and year is None:
+        m_text, d_text = g["m"] or g["m0"], g["d"] or g["d0"]
+        month = kanji_to_int(m_text) if m_text else None
+        day = kanji_to_int(d_text) if d_text else None
+        if m_text and not m_text.isdigit() and year is None:
             continue  # 一月 alone may be a word; kanji months count after a year
         if year is None and month is None:
             continue  # a weekday alone
@@ -259,8 +273,7 @@ def find_times(folded: str) -> list[Quantity]:
         while start < m.end() and folded[start].isspace():
             start += 1
         out.append(Quantity(start, m.end(), folded[start : m.end()], "time", value, raw,
-                            bool(_APPROX.search(folded[max(0, start - 6) : start])),
-                            subject_before(folded, start)))
+                            bool(_APPROX.search(folded[max(0, start - 6) : start])), None))
     return out
 
 
@@ -280,7 +293,7 @@ def find_quantities(folded: str, skip: list[tuple[int, int]]) -> list[Quantity]:
                      + Decimal(m.group("rin") or 0) / 1000)
         start = m.start()
         out.append(Quantity(start, m.end(), m.group(), dim, value, value,
-                            bool(_APPROX.search(folded[max(0, start - 6) : start])), subject_before(folded, start)))
+                            bool(_APPROX.search(folded[max(0, start - 6) : start])), None))
         insort(skip, (m.start(), m.end()))
     for m in _QUANTITY.finditer(folded):
         num_start = m.start("num")
@@ -318,16 +331,10 @@ def find_quantities(folded: str, skip: list[tuple[int, int]]) -> list[Quantity]:
             dim = "ord:" + dim.split(":", 1)[-1]
         start = m.start("ord") if m.group("ord") else num_start
         approx = bool(_APPROX.search(folded[max(0, start - 6) : start]))
-        subject = subject_before(folded, start)
-        if dim.startswith("count:"):
-            after = _SUBJECT_AFTER.match(folded, end)
-            if after:
-                subject = after.group(1)
         small = dim in ("count:点", "count:つ", "count:項目", "num", "count:段階") and value < 10
         if unit == "つ" and folded[end : end + 1] == "目":
             dim, small = "ord:つ", True
-        out.append(Quantity(start, end, folded[start:end], dim, value * factor, raw or value, approx, subject,
-                            small))
+        out.append(Quantity(start, end, folded[start:end], dim, value * factor, raw or value, approx, None, small))
     return out
 
 
