@@ -65,21 +65,22 @@ class Name:
     alternatives: tuple[str, ...] = ()  # shorter readings of a law name (after a leading 「…の」)
 
 
-def _kind(name: str) -> str | None:
-    for group, kind in ((_LAW, "law"), (_ORG, "organization"), (_FACILITY, "facility")):
-        for suffix in group:
-            if not name.endswith(suffix):
-                continue
-            if kind == "law":
-                if name in _BARE_LAW or name.endswith(_NOT_LAW_END) or (suffix == "法" and len(name) < 3):
-                    return None
-            elif kind == "organization":
-                if name in _NOT_ORG or name.endswith(_NOT_ORG_END):
-                    return None
-            elif name in _NOT_FACILITY or name.endswith(_NOT_FACILITY_END):
-                return None
-            return kind
-    return None
+_KIND_OF_SUFFIX = {**dict.fromkeys(_FACILITY, "facility"), **dict.fromkeys(_ORG, "organization"),
+                   **dict.fromkeys(_LAW, "law")}
+
+
+def _kind(name: str, suffix: str) -> str | None:
+    """The kind of name `name` is (ending in `suffix`), or None for a generic word."""
+    kind = _KIND_OF_SUFFIX[suffix]
+    if kind == "law":
+        if name in _BARE_LAW or name.endswith(_NOT_LAW_END) or (suffix == "法" and len(name) < 3):
+            return None
+    elif kind == "organization":
+        if name in _NOT_ORG or name.endswith(_NOT_ORG_END):
+            return None
+    elif name in _NOT_FACILITY or name.endswith(_NOT_FACILITY_END):
+        return None
+    return kind
 
 
 def phone_key(s: str) -> str:
@@ -127,7 +128,8 @@ def find(folded: str) -> list[Name]:
         if lead:
             text, start = text[lead.end() :], start + lead.end()
         alternatives: list[str] = []
-        if text in _BARE_LAW or _kind(text) == "law":
+        suffix = sm.group()
+        if text in _BARE_LAW or _kind(text, suffix) == "law":
             if text not in _BARE_LAW:
                 start = _kana_start(folded, start)
             # 個人情報の保護に関する法律: the name reaches back over its linking words.
@@ -145,7 +147,7 @@ def find(folded: str) -> list[Name]:
                 continue
             kind: str | None = "law"
         else:
-            kind = _kind(text)
+            kind = _kind(text, suffix)
             if kind is None:
                 continue
             start = _kana_start(folded, start)

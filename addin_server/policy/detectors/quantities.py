@@ -84,12 +84,12 @@ _DATE = re.compile(
     rf"(?:{_WEEKDAY.format('iw')})?"
 )
 _TIME = re.compile(
-    r"(?P<ampm>午前|午後)?\s*(?P<h>\d{1,2})\s*時(?!間|点|代|期|限)(?:\s*(?P<mi>\d{1,2})\s*分(?!間)|(?P<half>半))?"
+    r"(?=午前|午後|\d)(?P<ampm>午前|午後)?\s*(?P<h>\d{1,2})\s*時(?!間|点|代|期|限)(?:\s*(?P<mi>\d{1,2})\s*分(?!間)|(?P<half>半))?"
     r"|(?<![\d:.])(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:])"
 )
 _QUANTITY = re.compile(
     # Arabic-led numbers (1万2千 too); 漢数字-led ones only right before a unit (三つ, 百二十件).
-    rf"(?P<ord>第)?(?P<num>{_ARABIC}(?:兆|億|万|千)?(?:{_PART})*|(?:[{_KDIGITS}]+(?:兆|億|万|千)?)+(?=\s*(?:{_UNIT_ALT})))"
+    rf"(?=[第\d{_KDIGITS}])(?P<ord>第)?(?P<num>{_ARABIC}(?:兆|億|万|千)?(?:{_PART})*|(?:[{_KDIGITS}]+(?:兆|億|万|千)?)+(?=\s*(?:{_UNIT_ALT})))"
     rf"\s*(?P<unit>{_UNIT_ALT})?"
 )
 _COMPOUND = re.compile(
@@ -341,4 +341,5 @@ def find_quantities(folded: str, skip: list[tuple[int, int]]) -> list[Quantity]:
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether [start, end) overlaps a span of `spans` (sorted by start; spans are short)."""
     i = bisect_left(spans, (end,))
-    return any(spans[j][1] > start for j in range(max(0, i - 8), i))
+    # Skip spans do not overlap each other, so only the last one starting before `end` can.
+    return i > 0 and spans[i - 1][1] > start
