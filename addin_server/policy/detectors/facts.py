@@ -128,7 +128,7 @@ class Source:
         times = quantities.find_times(folded)
         skip = [(n.start, n.end) for n in found_names if n.kind in ("url", "email", "phone")]
         skip += [(d.start, d.end) for d in dates] + [(t.start, t.end) for t in times]
-        qs = times + quantities.find_quantities(folded, skip)
+        qs = times + quantities.find_quantities(folded, skip, answer=False)
         src = cls(joined, folded, fast_compare_key(folded), qs, dates, found_names)
         for q in qs:
             src.by_dim.setdefault(q.dim, []).append(q)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, insort
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -71,7 +72,7 @@ _UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 _WEEKDAY = r"\s*(?:\(\s*(?P<{0}>[月火水木金土日])(?:曜日?)?\s*(?:・?祝(?:日)?)?\s*\)|(?P<{0}2>[月火水木金土日])曜日?)"
 _ERA_YEAR = r"(?P<era>明治|大正|昭和|平成|令和)\s*(?P<ey>元|\d{1,2}|[一二三四五六七八九十]+)"
 _DATE = re.compile(
-    r"(?=明治|大正|昭和|平成|令和|\d|[〇一二三四五六七八九]{4}\s*年)"
+    r"(?=[明大昭平令\d〇一二三四五六七八九])"
     # 令和7年(度)4月1日, 2025年4月1日, 令和7年度, 2025年, 4月1日, 6月
     rf"(?:(?:{_ERA_YEAR}|(?P<y>\d{{4}}|[〇一二三四五六七八九]{{4}}))\s*年\s*(?P<fy>度)?\s*"
     rf"(?:(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月(?!\s*\d+\s*日間)\s*(?:(?P<d>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日(?![間]))?)?"
@@ -84,7 +85,7 @@ _DATE = re.compile(
     rf"(?:{_WEEKDAY.format('iw')})?"
 )
 _TIME = re.compile(
-    r"(?=午前|午後|\d)(?P<ampm>午前|午後)?\s*(?P<h>\d{1,2})\s*時(?!間|点|代|期|限)(?:\s*(?P<mi>\d{1,2})\s*分(?!間)|(?P<half>半))?"
+    r"(?=[午\d])(?P<ampm>午前|午後)?\s*(?P<h>\d{1,2})\s*時(?!間|点|代|期|限)(?:\s*(?P<mi>\d{1,2})\s*分(?!間)|(?P<half>半))?"
     r"|(?<![\d:.])(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:])"
 )
 _QUANTITY = re.compile(
@@ -161,12 +162,19 @@ def _dec(s: str) -> Decimal | None:
         return None
 
 
+_PLAIN = re.compile(_ARABIC)
+_NUMBER_PART = re.compile(rf"(?P<n>{_ARABIC}|[{_KDIGITS}]+)(?P<mult>兆|億|万|千)?")
+_SENTENCE = re.compile(r"[^。\n]+")
+
+
 def parse_number(s: str) -> Decimal | None:
     """12,000千 → 12000000, 3億5,000万 → 350000000, 1万2千 → 12000, 三百 → 300, 3.5 → 3.5."""
+    if _PLAIN.fullmatch(s):
+        return Decimal(s.replace(",", ""))
     total = Decimal(0)
     last = None
     pos = 0
-    for m in re.finditer(rf"(?P<n>{_ARABIC}|[{_KDIGITS}]+)(?P<mult>兆|億|万|千)?", s):
+    for m in _NUMBER_PART.finditer(s):
         if m.start() != pos:
             return None
         pos = m.end()
@@ -210,9 +218,22 @@ def subjects_match(a: str, b: str) -> bool:
     return len(short) >= 2 and long_.endswith(short)
 
 
+_ISO = re.compile(r"\d{4}[-.]\d")
+# The large date and time patterns run only on the sentences that can hold one (a date needs
+# 年, 月, a slash or 2026-04-01 / 2026.4.1; a time 時 or a colon).
+
+
+def _finditer(pattern: re.Pattern[str], folded: str, anchors: str, also: re.Pattern[str] | None = None
+              ) -> Iterator[re.Match[str]]:
+    for m in _SENTENCE.finditer(folded):
+        sentence = m.group()
+        if any(a in sentence for a in anchors) or (also is not None and also.search(sentence)):
+            yield from pattern.finditer(folded, m.start(), m.end())
+
+
 def find_dates(folded: str) -> list[DateFact]:
     out: list[DateFact] = []
-    for m in _DATE.finditer(folded):
+    for m in _finditer(_DATE, folded, "年月/", _ISO):
         if m.end() == m.start():
             continue
         g = m.groupdict()
@@ -256,7 +277,7 @@ def _looks_like_date(text: str, at: int) -> bool:
 
 def find_times(folded: str) -> list[Quantity]:
     out: list[Quantity] = []
-    for m in _TIME.finditer(folded):
+    for m in _finditer(_TIME, folded, "時:"):
         if m.group("h2"):
             h, mi = int(m.group("h2")), int(m.group("m2"))
         else:
@@ -277,9 +298,9 @@ def find_times(folded: str) -> list[Quantity]:
     return out
 
 
-def find_quantities(folded: str, skip: list[tuple[int, int]]) -> list[Quantity]:
+def find_quantities(folded: str, skip: list[tuple[int, int]], *, answer: bool = True) -> list[Quantity]:
     """Numbers with their units; `skip` holds spans already read as something else (dates, times,
-    phone numbers, URLs)."""
+    phone numbers, URLs). Only an answer's values need to know whether they are approximate."""
     out: list[Quantity] = []
     skip = sorted(skip)
     for m in _COMPOUND.finditer(folded):
@@ -314,10 +335,17 @@ def find_quantities(folded: str, skip: list[tuple[int, int]]) -> list[Quantity]:
             continue  # A4, Windows11: codes
         if m.end("num") < len(folded) and folded[m.end("num")] in "/:" and not unit:
             continue
-        parsed = parse_number(text_num)
-        if parsed is None:
-            continue
-        value = parsed
+        plain = None if is_kanji else _PLAIN.match(text_num)
+        raw: Decimal | None
+        if plain is not None and plain.end() == len(text_num):
+            raw = value = Decimal(text_num.replace(",", ""))
+        else:
+            parsed = parse_number(text_num)
+            if parsed is None:
+                continue
+            value = parsed
+            # 12,000千円: the number as written is 12,000 (for "the unit changed" messages)
+            raw = Decimal(plain.group().replace(",", "")) if plain is not None else value
         if unit and unit in ("m", "t", "g", "L") and m.end() < len(folded) and folded[m.end()].isascii() \
                 and folded[m.end()].isalpha():
             unit = ""  # 5mm is caught by its own unit; 3tabs is not tonnes
@@ -326,15 +354,15 @@ def find_quantities(folded: str, skip: list[tuple[int, int]]) -> list[Quantity]:
             dim, factor = UNITS[unit]
         else:
             dim, factor = "num", Decimal(1)
-        raw = _dec(text_num) if not is_kanji and _dec(text_num) is not None else value
         if m.group("ord"):
             dim = "ord:" + dim.split(":", 1)[-1]
         start = m.start("ord") if m.group("ord") else num_start
-        approx = bool(_APPROX.search(folded[max(0, start - 6) : start]))
+        approx = answer and bool(_APPROX.search(folded[max(0, start - 6) : start]))
         small = dim in ("count:点", "count:つ", "count:項目", "num", "count:段階") and value < 10
         if unit == "つ" and folded[end : end + 1] == "目":
             dim, small = "ord:つ", True
-        out.append(Quantity(start, end, folded[start:end], dim, value * factor, raw or value, approx, None, small))
+        out.append(Quantity(start, end, folded[start:end], dim, value * factor if factor != 1 else value, raw,
+                            approx, None, small))
     return out
 
 
