@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -118,6 +119,7 @@ class Source:
     by_value: dict[tuple[str, Decimal], list[Quantity]] = field(default_factory=dict)
     by_subject: dict[str, dict[str, list[Quantity]]] = field(default_factory=dict)  # dim -> subject -> facts
     raws: set[Decimal] = field(default_factory=set)
+    sorted_values: dict[str, list[Quantity]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, parts: Iterable[str]) -> Source:
@@ -135,6 +137,14 @@ class Source:
             src.by_value.setdefault((q.dim, q.value), []).append(q)
             src.raws.update((q.raw, q.value))
         return src
+
+    def in_range(self, dim: str, lo: Decimal, hi: Decimal) -> list[Quantity]:
+        """The source's values of `dim` between `lo` and `hi` (approximate answers: 約1,200人)."""
+        ordered = self.sorted_values.get(dim)
+        if ordered is None:
+            ordered = self.sorted_values[dim] = sorted(self.by_dim.get(dim, ()), key=lambda q: q.value)
+        keys = [q.value for q in ordered]
+        return ordered[bisect_left(keys, lo) : bisect_right(keys, hi)]
 
     def subject(self, q: Quantity) -> str:
         return quantities.subject_of(self.folded, q)
@@ -323,7 +333,10 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
             return None
         if any(q.value in (d.year, d.month, d.day) for d in source.dates):
             return None
-    if q.approx or q.dim == "time":
+    if q.approx and q.value and q.dim != "time":
+        half = _step(q.value) / 2
+        same_value = source.in_range(q.dim, q.value - half, q.value + half)
+    elif q.dim == "time":
         same_value = [s for s in candidates if _equal(q, s)]
     else:
         same_value = list(source.by_value.get((q.dim, q.value), ()))
