@@ -114,18 +114,26 @@ class Source:
     key: str
     quantities: list[Quantity]
     dates: list[DateFact]
-    names: list[names.Name]
+    contacts: list[names.Name]  # URLs, e-mail addresses, phones
     by_dim: dict[str, list[Quantity]] = field(default_factory=dict)
     by_value: dict[tuple[str, Decimal], list[Quantity]] = field(default_factory=dict)
     by_subject: dict[str, dict[str, list[Quantity]]] = field(default_factory=dict)  # dim -> subject -> facts
     raws: set[Decimal] = field(default_factory=set)
     sorted_values: dict[str, list[Quantity]] = field(default_factory=dict)
+    _named: list[names.Name] | None = None
+
+    @property
+    def names(self) -> list[names.Name]:
+        """Contacts, and organizations, laws and facilities (read when an answer names one)."""
+        if self._named is None:
+            self._named = names.find(self.folded, contacts=False)
+        return self.contacts + self._named
 
     @classmethod
     def of(cls, parts: Iterable[str]) -> Source:
         joined = "\n".join(p for p in parts if p)
         folded = fold(joined)
-        found_names = names.find(folded)
+        found_names = names.find(folded, named=False)
         dates = quantities.find_dates(folded)
         times = quantities.find_times(folded)
         skip = [(n.start, n.end) for n in found_names if n.kind in ("url", "email", "phone")]

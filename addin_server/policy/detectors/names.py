@@ -95,25 +95,27 @@ def url_key(s: str) -> str:
     return host.lower().removeprefix("www.") + slash + path
 
 
-def find(folded: str) -> list[Name]:
-    """Named things in `folded` (text folded by `textnorm.fold`), in order, not overlapping."""
+def find(folded: str, *, contacts: bool = True, named: bool = True) -> list[Name]:
+    """Named things in `folded` (text folded by `textnorm.fold`), in order, not overlapping:
+    URLs, e-mail addresses and phones (`contacts`) and organizations, laws and facilities
+    (`named`; a name overlapping a contact is left out only when both are read)."""
     out: list[Name] = []
     taken: list[tuple[int, int]] = []
-    for m in URL.finditer(folded):
+    for m in URL.finditer(folded) if contacts else ():
         text = m.group().rstrip(_URL_TAIL)
         out.append(Name(m.start(), m.start() + len(text), text, "url", url_key(text)))
         insort(taken, (m.start(), m.start() + len(text)))
-    for m in EMAIL.finditer(folded):
+    for m in EMAIL.finditer(folded) if contacts else ():
         if not _inside(taken, m.start()):
             out.append(Name(m.start(), m.end(), m.group(), "email", m.group().lower()))
             insort(taken, (m.start(), m.end()))
-    for m in PHONE.finditer(folded):
+    for m in PHONE.finditer(folded) if contacts else ():
         if not _inside(taken, m.start()):
             out.append(Name(m.start(), m.end(), m.group(), "phone", phone_key(m.group())))
             insort(taken, (m.start(), m.end()))
     taken.sort()
     last_end = -1
-    for sm in _SUFFIX_AT_END.finditer(folded):
+    for sm in _SUFFIX_AT_END.finditer(folded) if named else ():
         if sm.end() == last_end:
             continue
         last_end = sm.end()
