@@ -221,3 +221,11 @@ def test_the_fast_comparison_key_is_the_comparison_key(text: str) -> None:
 
     assert fast_compare_key(text) == compare_key(text)
     assert fast_compare_key(fold(text)) == compare_key(text)
+
+
+def test_dates_close_together_are_read_whole() -> None:
+    from addin_server.policy.detectors.quantities import find_dates
+
+    text = "受付は令和8年4月1日(水)から2026年5月31日(日)まで、説明会は2026-04-15、相談は4/20から。"
+    found = [(d.year, d.month, d.day, d.weekday) for d in find_dates(text)]
+    assert found == [(2026, 4, 1, 2), (2026, 5, 31, 6), (2026, 4, 15, None), (None, 4, 20, None)]

@@ -93,9 +93,11 @@ _QUANTITY = re.compile(
     rf"(?=[第\d{_KDIGITS}])(?P<ord>第)?(?P<num>{_ARABIC}(?:兆|億|万|千)?(?:{_PART})*|(?:[{_KDIGITS}]+(?:兆|億|万|千)?)+(?=\s*(?:{_UNIT_ALT})))"
     rf"\s*(?P<unit>{_UNIT_ALT})?"
 )
+# 1年6か月 and 4割5分 as one value. The shared leading digit run lets the regex engine skip
+# straight to digits.
 _COMPOUND = re.compile(
-    r"(?P<y>\d+)\s*年\s*(?P<mo>\d+)\s*(?:か|ヶ|カ|ケ|ヵ|箇)月(?:間)?"
-    r"|(?P<wari>\d+)\s*割\s*(?P<bu>\d)\s*分(?:\s*(?P<rin>\d)\s*厘)?"
+    r"(?P<n>\d+)\s*(?:年\s*(?P<mo>\d+)\s*(?:か|ヶ|カ|ケ|ヵ|箇)月(?:間)?"
+    r"|割\s*(?P<bu>\d)\s*分(?:\s*(?P<rin>\d)\s*厘)?)"
 )
 _APPROX = re.compile(r"(?:約|およそ|概ね|おおむね|ほぼ|推計|最大|最大で|最小|最低|最高)\s*$")
 # Stripped from the end of the text before a number to reach its subject.
@@ -231,9 +233,30 @@ def _finditer(pattern: re.Pattern[str], folded: str, anchors: str, also: re.Patt
             yield from pattern.finditer(folded, m.start(), m.end())
 
 
+_DATE_ANCHOR = re.compile(r"[年月/]")
+
+
+def _anchored(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str]]:
+    """Matches of the date pattern, tried only around the characters every date holds (年, 月,
+    a slash, or 2026-04-01 / 2026.4.1): the pattern is slow to try at every digit."""
+    anchors = sorted([m.start() for m in _DATE_ANCHOR.finditer(folded)]
+                     + [m.start() + 4 for m in _ISO.finditer(folded)])
+    last_end = 0
+    n = len(folded)
+    for at in anchors:
+        if at < last_end:
+            continue
+        for m in pattern.finditer(folded, max(last_end, at - 12), min(n, at + 24)):
+            if m.start() > at:
+                break  # a later date: its own anchor reads it whole
+            if m.end() > m.start():
+                last_end = m.end()
+                yield m
+
+
 def find_dates(folded: str) -> list[DateFact]:
     out: list[DateFact] = []
-    for m in _finditer(_DATE, folded, "年月/", _ISO):
+    for m in _anchored(_DATE, folded):
         if m.end() == m.start():
             continue
         g = m.groupdict()
@@ -306,11 +329,11 @@ def find_quantities(folded: str, skip: list[tuple[int, int]], *, answer: bool = 
     for m in _COMPOUND.finditer(folded):
         if _overlaps(skip, m.start(), m.end()):
             continue
-        if m.group("y"):
-            dim, value = "dur_mo", Decimal(int(m.group("y")) * 12 + int(m.group("mo")))
+        if m.group("mo"):
+            dim, value = "dur_mo", Decimal(int(m.group("n")) * 12 + int(m.group("mo")))
         else:
             dim = "ratio"
-            value = (Decimal(m.group("wari")) / 10 + Decimal(m.group("bu")) / 100
+            value = (Decimal(m.group("n")) / 10 + Decimal(m.group("bu")) / 100
                      + Decimal(m.group("rin") or 0) / 1000)
         start = m.start()
         out.append(Quantity(start, m.end(), m.group(), dim, value, value,
