@@ -321,6 +321,10 @@ def find_times(folded: str) -> list[Quantity]:
     return out
 
 
+_ONE = Decimal(1)
+_STRUCTURAL_DIMS = frozenset({"count:点", "count:つ", "count:項目", "num", "count:段階"})
+
+
 def find_quantities(folded: str, skip: list[tuple[int, int]], *, answer: bool = True) -> list[Quantity]:
     """Numbers with their units; `skip` holds spans already read as something else (dates, times,
     phone numbers, URLs). Only an answer's values need to know whether they are approximate."""
@@ -339,29 +343,31 @@ def find_quantities(folded: str, skip: list[tuple[int, int]], *, answer: bool = 
         out.append(Quantity(start, m.end(), m.group(), dim, value, value,
                             bool(_APPROX.search(folded[max(0, start - 6) : start])), None))
         insort(skip, (m.start(), m.end()))
+    n = len(folded)
     for m in _QUANTITY.finditer(folded):
-        num_start = m.start("num")
-        if _overlaps(skip, num_start, m.end("num")):
+        ordinal, text_num, unit = m.group("ord", "num", "unit")
+        num_start, num_end = m.span("num")
+        if skip and _overlaps(skip, num_start, num_end):
             continue
-        text_num = m.group("num")
-        unit = m.group("unit") or ""
+        unit = unit or ""
         is_kanji = not text_num[0].isdigit()
         if is_kanji:
             if not unit or text_num == "一" or (unit in ("分", "つ") and text_num in ("十", "一")):
                 continue  # 一日も早く, 十分に, 一つ: words, not facts
             if unit == "分" and folded[max(0, num_start - 1):num_start] != "時":
                 continue
-            if unit in ("人", "名", "回", "本", "点", "台", "期", "区", "社", "列", "行") and len(text_num) == 1 \
-                    and text_num in "一二三四五六七八九" and unit in ("本", "点", "期", "区", "社", "列", "行"):
+            if unit in ("本", "点", "期", "区", "社", "列", "行") and len(text_num) == 1 and text_num in "一二三四五六七八九":
                 continue  # 二本柱, 三点セット, 一期一会
-        if num_start > 0 and (folded[num_start - 1].isalpha() and folded[num_start - 1].isascii()):
-            continue  # A4, Windows11: codes
-        if m.end("num") < len(folded) and folded[m.end("num")] in "/:" and not unit:
+        if num_start > 0:
+            prev = folded[num_start - 1]
+            if prev.isascii() and prev.isalpha():
+                continue  # A4, Windows11: codes
+        if not unit and num_end < n and folded[num_end] in "/:":
             continue
         plain = None if is_kanji else _PLAIN.match(text_num)
         raw: Decimal | None
         if plain is not None and plain.end() == len(text_num):
-            raw = value = Decimal(text_num.replace(",", ""))
+            raw = value = Decimal(text_num.replace(",", "") if "," in text_num else text_num)
         else:
             parsed = parse_number(text_num)
             if parsed is None:
@@ -369,23 +375,25 @@ def find_quantities(folded: str, skip: list[tuple[int, int]], *, answer: bool = 
             value = parsed
             # 12,000千円: the number as written is 12,000 (for "the unit changed" messages)
             raw = Decimal(plain.group().replace(",", "")) if plain is not None else value
-        if unit and unit in ("m", "t", "g", "L") and m.end() < len(folded) and folded[m.end()].isascii() \
-                and folded[m.end()].isalpha():
+        end = m.end()
+        if unit in ("m", "t", "g", "L") and end < n and folded[end].isascii() and folded[end].isalpha():
             unit = ""  # 5mm is caught by its own unit; 3tabs is not tonnes
-        end = m.end() if unit else m.end("num")
         if unit:
             dim, factor = UNITS[unit]
+            if factor != _ONE:
+                value = value * factor
         else:
-            dim, factor = "num", Decimal(1)
-        if m.group("ord"):
+            dim, end = "num", num_end
+        if ordinal:
             dim = "ord:" + dim.split(":", 1)[-1]
-        start = m.start("ord") if m.group("ord") else num_start
-        approx = answer and bool(_APPROX.search(folded[max(0, start - 6) : start]))
-        small = dim in ("count:点", "count:つ", "count:項目", "num", "count:段階") and value < 10
+            start = m.start("ord")
+        else:
+            start = num_start
+        approx = answer and bool(_APPROX.search(folded, max(0, start - 6), start))
+        small = dim in _STRUCTURAL_DIMS and value < 10
         if unit == "つ" and folded[end : end + 1] == "目":
             dim, small = "ord:つ", True
-        out.append(Quantity(start, end, folded[start:end], dim, value * factor if factor != 1 else value, raw,
-                            approx, None, small))
+        out.append(Quantity(start, end, folded[start:end], dim, value, raw, approx, None, small))
     return out
 
 
