@@ -107,6 +107,7 @@ _SUBJECT_TAIL = re.compile(
 )
 _SUBJECT_RUN = re.compile(r"[一-鿿々〆ヶァ-ヺーA-Za-z]+$")
 _SUBJECT_AFTER = re.compile(r"\s*の\s*([一-鿿々〆ヶァ-ヺーA-Za-z]{1,12})")
+_CLAUSE_TAIL = re.compile(r"[^。\n\t;；]*$")  # the clause before a value (always matches)
 _PAREN_TAIL = re.compile(r"[(（][^()（）]{0,20}[)）]$")
 
 
@@ -201,9 +202,7 @@ def fmt(d: Decimal) -> str:
 
 
 def subject_before(text: str, start: int) -> str:
-    s = text[max(0, start - 24) : start]
-    cut = max(s.rfind(c) for c in "。\n\t;；")
-    s = s[cut + 1 :]
+    s = _CLAUSE_TAIL.search(text, max(0, start - 24), start).group()  # type: ignore[union-attr]
     s = _SUBJECT_TAIL.sub("", s)
     if s.endswith((")", "）")):
         s = _SUBJECT_TAIL.sub("", _PAREN_TAIL.sub("", s))
