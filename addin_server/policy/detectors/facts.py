@@ -493,18 +493,15 @@ _NAME_LABELS = {"organization": "組織名", "law": "法令・条例等", "facil
 
 
 def _check_name(n: names.Name, source: Source) -> FactMatch | None:
-    if n.kind == "phone":
-        if any(s.kind == "phone" and s.key == n.key for s in source.names):
+    if n.kind in ("phone", "url", "email"):
+        if any(s.kind == n.kind and s.key == n.key for s in source.contacts):
             return None
-    elif n.kind == "url":
-        if any(s.kind == "url" and s.key == n.key for s in source.names):
-            return None
-    elif n.kind == "email":
-        if any(s.kind == "email" and s.key == n.key for s in source.names):
-            return None
+        same = [s for s in source.contacts if s.kind == n.kind]
     elif any(compare_key(t) in source.key for t in (n.text, *n.alternatives)):
         return None
-    same = [s for s in source.names if s.kind == n.kind]
+    else:
+        # The source's own names of that kind are read only now, for the message.
+        same = [s for s in source.names if s.kind == n.kind]
     detail, ref = "", None
     if same:
         ref = source.ref(same[0].start, same[0].end)
