@@ -360,12 +360,22 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
                              source.ref(s.start, s.end))
     if same_value:
         return None
+    result = _not_found(q, kind, candidates, folded, source)
+    if result is None or result.status == "contradicts":
+        return result
+    # A value that would be reported and that the caller computed itself is reported as such.
     hits = [c for c in computed if c.value in (q.value, q.raw)]
     if hits:
         # Of several computed values equal to this one, the one whose formula names its unit (3列).
         unit = q.text.lstrip("0123456789,.")
         c = next((c for c in hits if unit and unit in c.formula), hits[0])
         return FactMatch(q.start, q.end, q.text, kind, "computed", f"計算値：{c.formula}")
+    return result
+
+
+def _not_found(q: Quantity, kind: str, candidates: list[Quantity], folded: str, source: Source
+               ) -> FactMatch | None:
+    """What to report for a value the source does not hold (None: nothing, e.g. 要点は3点)."""
     if q.small_structural:
         return _list_count(q, folded, source)
     if q.dim.startswith("count:") and q.value < 10 and q.subject:
