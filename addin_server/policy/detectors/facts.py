@@ -32,7 +32,7 @@ from decimal import Decimal
 from itertools import combinations
 
 from addin_server.policy.detectors import japanese, names, quantities
-from addin_server.policy.detectors.quantities import DateFact, Quantity, fmt, subjects_match
+from addin_server.policy.detectors.quantities import DateFact, Quantity, subjects_match
 from addin_server.policy.textnorm import _COMPARE_DROP, compare_key, fold
 
 _MAX_PAIRS_PER_DIM = 80
@@ -540,9 +540,3 @@ def _proper_nouns(output: str, source: Source) -> list[FactMatch]:
             flush()
     flush()
     return out
-
-
-def number_values(text: str) -> set[str]:
-    """Every number value written in `text` (normalized), for callers that only need the set."""
-    src = Source.of([text])
-    return {fmt(q.value) for q in src.quantities} | {fmt(q.raw) for q in src.quantities}
