@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import openai
 
@@ -126,7 +126,7 @@ class Gateway:
             return
         messages = build_messages("summarize", _source(text, cells), instruction)
         parts: list[str] = []
-        usage: dict[str, int | None] = {}
+        usage: Usage = {}
         model = self.settings.llm_model
         with model_errors():
             stream = self.client.chat.completions.create(
@@ -222,7 +222,14 @@ def _content(resp: Any) -> str:
     return content
 
 
-def _usage(resp: Any) -> dict[str, int | None]:
+class Usage(TypedDict, total=False):
+    """Token counts as ModelAnswer's keyword arguments (typed, so `**usage` type-checks)."""
+
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+def _usage(resp: Any) -> Usage:
     usage = getattr(resp, "usage", None)
     return {
         "prompt_tokens": getattr(usage, "prompt_tokens", None),
