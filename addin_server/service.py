@@ -276,7 +276,7 @@ class AssistantService:
     def _finish(self, ident: Identity, req: PolicyRequest, result: OperationResult, answer: ModelAnswer,
                 started: float) -> OperationResult:
         """Phase 2: check the answer, record it, and only then hand it back (masked)."""
-        result.findings.extend(self.engine.check_output(req, answer.text))
+        result.findings.extend(self.engine.check_output(req, answer.text, answer.computed))
         result.text = individual_number.redact(answer.text)
         result.edits = [Edit(e.start, e.end, e.original, individual_number.redact(e.replacement), e.reason)
                         for e in answer.edits]

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import openai
 
@@ -35,6 +35,8 @@ class ModelAnswer:
     completion_tokens: int | None = None
     cells: list[list[Any]] | None = None  # proofread of a cell range: corrected value per changed cell
     cell_edits: list[dict[str, Any]] = field(default_factory=list)  # edits with their row and col
+    # Values the producer computed itself (offline table totals), `{value, formula}`; for common-5.
+    computed: list[dict[str, str]] = field(default_factory=list)
 
 
 @contextmanager
@@ -105,7 +107,7 @@ class Gateway:
     # -- summarize --------------------------------------------------------------------------
     def summarize(self, text: str | None, cells: Cells | None, instruction: str | None) -> ModelAnswer:
         if self.provider == "offline":
-            return ModelAnswer(text=_offline_summary(text, cells, instruction), model=offline.SUMMARY_MODEL)
+            return _offline_answer(text, cells, instruction)
         messages = build_messages("summarize", _source(text, cells), instruction)
         with model_errors():
             resp = self.client.chat.completions.create(model=self.settings.llm_model, messages=messages,
@@ -118,13 +120,13 @@ class Gateway:
     ) -> Iterator[str | ModelAnswer]:
         """Yields text deltas as they arrive, then the complete ModelAnswer."""
         if self.provider == "offline":
-            summary = _offline_summary(text, cells, instruction)
-            yield from _chunks(summary)  # the same shape as a streaming model
-            yield ModelAnswer(text=summary, model=offline.SUMMARY_MODEL)
+            answer = _offline_answer(text, cells, instruction)
+            yield from _chunks(answer.text)  # the same shape as a streaming model
+            yield answer
             return
         messages = build_messages("summarize", _source(text, cells), instruction)
         parts: list[str] = []
-        usage: dict[str, int | None] = {}
+        usage: Usage = {}
         model = self.settings.llm_model
         with model_errors():
             stream = self.client.chat.completions.create(
@@ -188,13 +190,15 @@ def edits_from_answer(text: str, content: str) -> list[Edit]:
     return valid
 
 
-def _offline_summary(text: str | None, cells: Cells | None, instruction: str | None) -> str:
+def _offline_answer(text: str | None, cells: Cells | None, instruction: str | None) -> ModelAnswer:
     parts = []
+    computed: list[dict[str, str]] = []
     if text:
         parts.append(offline.summarize_text(text, instruction))
     if cells:
-        parts.append(offline.summarize_cells(cells, instruction))
-    return "\n".join(p for p in parts if p)
+        table, computed = offline.summarize_cells_computed(cells, instruction)
+        parts.append(table)
+    return ModelAnswer(text="\n".join(p for p in parts if p), model=offline.SUMMARY_MODEL, computed=computed)
 
 
 def _chunks(text: str, size: int = 12) -> list[str]:
@@ -218,7 +222,14 @@ def _content(resp: Any) -> str:
     return content
 
 
-def _usage(resp: Any) -> dict[str, int | None]:
+class Usage(TypedDict, total=False):
+    """Token counts as ModelAnswer's keyword arguments (typed, so `**usage` type-checks)."""
+
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+def _usage(resp: Any) -> Usage:
     usage = getattr(resp, "usage", None)
     return {
         "prompt_tokens": getattr(usage, "prompt_tokens", None),

@@ -70,12 +70,24 @@ def _char_limit(instruction: str | None, default: int) -> int:
 
 
 def summarize_cells(cells: Sequence[Sequence[object]], instruction: str | None = None) -> str:
+    return summarize_cells_computed(cells, instruction)[0]
+
+
+def summarize_cells_computed(cells: Sequence[Sequence[object]], instruction: str | None = None
+                             ) -> tuple[str, list[dict[str, str]]]:
+    """The table summary and the values it computed, as `{value, formula}` for the output check
+    (common-5 reports them as 計算値 with the formula instead of as numbers missing from the
+    source)."""
     rows = [list(r) for r in cells if any(c not in (None, "") for c in r)]
     if not rows:
-        return ""
+        return "", []
     header = rows[0] if all(isinstance(c, str) and c for c in rows[0]) and len(rows) > 1 else None
     body = rows[1:] if header else rows
     ncols = max(len(r) for r in rows)
+    computed = [
+        {"value": str(len(body)), "formula": "表の行数" + ("（見出し行を除く）" if header else "")},
+        {"value": str(ncols), "formula": "表の列数"},
+    ]
     parts = [f"表は{len(body)}行{ncols}列です。"]
     if header:
         parts.append("列は「" + "」「".join(str(h) for h in header) + "」です。")
@@ -83,11 +95,15 @@ def summarize_cells(cells: Sequence[Sequence[object]], instruction: str | None =
             nums = [c for r in body if j < len(r) and isinstance(c := r[j], int | float) and not isinstance(c, bool)]
             if nums and len(nums) >= len(body) / 2:
                 total = sum(nums)
+                terms = " + ".join(_fmt(n) for n in nums[:5]) + (f" + …（{len(nums)}件）" if len(nums) > 5 else "")
+                computed.append({"value": _fmt(total), "formula": f"「{name}」の合計 = {terms}"})
+                computed.append({"value": _fmt(total / len(nums)),
+                                 "formula": f"「{name}」の平均 = 合計 {_fmt(total)} ÷ {len(nums)}件"})
                 parts.append(f"「{name}」の合計は{_fmt(total)}、平均は{_fmt(total / len(nums))}です。")
     text_cells = " ".join(str(c) for r in body for c in r if isinstance(c, str) and len(c) > 15)
     if text_cells:
         parts.append(summarize_text(text_cells, instruction))
-    return "".join(parts)
+    return "".join(parts), computed
 
 
 def _fmt(n: float) -> str:

@@ -8,11 +8,12 @@ blocked, so a blocked request never uses up a series' allowance.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from addin_server.policy.detectors import individual_number
+from addin_server.policy.detectors.facts import Computed
 from addin_server.policy.rules import (
     PROFILES,
     InputContext,
@@ -93,9 +94,15 @@ class PolicyEngine:
             contains_individual_number=contains,
         )
 
-    def check_output(self, req: PolicyRequest, output: str) -> tuple[Finding, ...]:
-        """Findings on the model's answer (warnings shown beside the result)."""
+    def check_output(self, req: PolicyRequest, output: str,
+                     computed: Iterable[Mapping[str, object]] | None = None) -> tuple[Finding, ...]:
+        """Findings on the model's answer (warnings shown beside the result).
+
+        `computed`: values the producer of `output` computed itself, as `{value, formula}` (the
+        offline table summary's totals); common-5 reports them as 計算値 with their formula
+        instead of as facts missing from the source."""
         ctx = self._context(req)
+        ctx.computed = Computed.parse(computed)
         findings: list[Finding] = []
         for rule in self.output_rules:
             findings.extend(_run(rule.id, lambda rule=rule: rule.check(req, output, ctx)))

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+from collections.abc import Callable
+from typing import ClassVar
 
+import pytest
+from flask import Flask
+
+from addin_server.llm import offline
 from addin_server.policy import PolicyEngine, PolicyRequest
 from addin_server.policy.detectors import expressions, verbatim
 from addin_server.policy.detectors.facts import Source, find_unsupported
+from addin_server.policy.rules import (
+    ALL_RULES,
+    DuplicateRuleError,
+    OutputCheckRule,
+    OutputRule,
+    VerbatimPassageRule,
+    registry,
+)
 from addin_server.policy.textnorm import compare_key, fold, kanji_to_int
 
 SOURCE = (
@@ -23,7 +37,7 @@ SOURCE = (
         ("対象は約１２，０００世帯。", []),  # full-width digits and comma
         ("大阪市こども青少年局が担当します。", []),
         ("要点は3点です。十分に検討し、一人ひとりに配慮。", []),  # structure and idioms, not facts
-        ("令和7年5月から実施。", ["令和7年", "5月"]),
+        ("令和7年5月から実施。", ["令和7年5月"]),  # one date, not two numbers
         ("利用料は3.5万円です。", ["3.5万円"]),
         ("対象は15,000世帯です。", ["15,000世帯"]),
         ("東京都でも実施されています。", ["東京都"]),
@@ -117,3 +131,101 @@ def test_clean_summary_has_no_findings() -> None:
     engine = PolicyEngine(profile="rag")
     req = PolicyRequest(user="u1", operation="summarize", text=SOURCE)
     assert engine.check_output(req, "令和6年4月1日から保育所の利用料を3万円に改定。対象は約12,000世帯。") == ()
+
+
+# -- one rule per ID (issue 14) ------------------------------------------------------------------
+
+def test_common_5_is_one_rule_running_both_detectors() -> None:
+    assert [cls for cls in ALL_RULES if cls.id == "common-5"] == [OutputCheckRule]
+    engine = PolicyEngine(profile="oasis")
+    assert engine.rule_ids.count("common-5") == 1
+    req = PolicyRequest(user="u1", operation="summarize", text=SOURCE)
+    findings = engine.check_output(req, "利用料は5万円です。父兄の皆さまへ。")
+    messages = [f.message for f in findings if f.rule == "common-5"]
+    assert len(messages) == 2
+    assert any("「5万円」" in m for m in messages) and any("「父兄」" in m for m in messages)
+
+
+def test_registry_rejects_a_second_class_for_an_id() -> None:
+    class Another(OutputRule):
+        id: ClassVar[str] = "common-5"
+
+        def check(self, req, output, ctx):  # type: ignore[no-untyped-def]
+            return []
+
+    with pytest.raises(DuplicateRuleError, match="common-5"):
+        registry([OutputCheckRule, VerbatimPassageRule, Another])
+    assert list(registry([OutputCheckRule, VerbatimPassageRule])) == ["common-5", "common-6"]
+
+
+# -- source spans beside answer spans ------------------------------------------------------------
+
+def test_findings_carry_the_source_span_they_were_compared_with() -> None:
+    source = "入館料は大人600円、中学生以下200円です。"
+    req = PolicyRequest(user="u1", operation="summarize", text=source)
+    output = "入館料は大人200円です。"
+    (finding,) = PolicyEngine().check_output(req, output)
+    (item,) = finding.data["items"]
+    assert output[item["start"] : item["end"]] == "200円" == item["text"]
+    assert item["status"] == "contradicts"
+    src = item["source"]
+    assert source[src["start"] : src["end"]] == "600円" == src["text"]
+    assert "「大人」は600円" in finding.message
+    assert json.dumps(finding.to_dict(), ensure_ascii=False)  # plain JSON for the API
+
+
+# -- values the offline table summary computed (issue 12, point 9) ---------------------------------
+
+CELLS: list[list[object]] = [["区", "件数"], ["北区", 10], ["中央区", 30], ["西区", 25]]
+
+
+def test_offline_table_summary_names_what_it_computed() -> None:
+    text, computed = offline.summarize_cells_computed(CELLS)
+    assert text == offline.summarize_cells(CELLS)
+    assert "「件数」の合計は65、平均は21.67です。" in text
+    by_value = {c["value"]: c["formula"] for c in computed}
+    assert by_value["65"] == "「件数」の合計 = 10 + 30 + 25"
+    assert by_value["21.67"] == "「件数」の平均 = 合計 65 ÷ 3件"
+
+
+def test_computed_values_are_reported_as_such_not_as_missing() -> None:
+    text, computed = offline.summarize_cells_computed(CELLS)
+    req = PolicyRequest(user="u1", operation="summarize", cells=CELLS)
+    engine = PolicyEngine()
+    (before,) = engine.check_output(req, text)
+    assert "見当たらない" in before.message  # what staff saw before: "not in the source"
+    (f,) = engine.check_output(req, text, computed)
+    assert f.severity == "warn" and f.data["computed"] is True
+    assert "計算値" in f.message and "「件数」の合計 = 10 + 30 + 25" in f.message
+    assert "見当たらない" not in f.message
+    assert {text[s.start : s.end] for s in f.spans} >= {"65", "21.67"}
+
+
+def test_computed_values_through_the_api(make_app: Callable[..., Flask]) -> None:
+    c = make_app(PROFILE="oasis").test_client()
+    c.environ_base.update({"REMOTE_ADDR": "127.0.0.1"})
+    resp = c.post("/api/v1/summarize", data=json.dumps({"host": "excel", "cells": CELLS}),
+                  content_type="application/json", headers={"X-Oasis-User": "tanaka"})
+    assert resp.status_code == 200
+    body = resp.get_json()
+    common5 = [f for f in body["findings"] if f["rule"] == "common-5"]
+    assert len(common5) == 1
+    assert "計算値" in common5[0]["message"] and "「件数」の合計 = 10 + 30 + 25" in common5[0]["message"]
+
+
+@pytest.mark.parametrize("text", [
+    SOURCE, VERBATIM_SOURCE, "ｶﾞｲﾄﾞﾗｲﾝ　ＡＢＣ１２３（注）①㎡～！？", "か\u3099くせい　①②③ ㈱ ﾃﾞｰﾀ", "Ｒｅｉｗａ　令和７年",
+])
+def test_the_fast_comparison_key_is_the_comparison_key(text: str) -> None:
+    from addin_server.policy.detectors.facts import fast_compare_key
+
+    assert fast_compare_key(text) == compare_key(text)
+    assert fast_compare_key(fold(text)) == compare_key(text)
+
+
+def test_dates_close_together_are_read_whole() -> None:
+    from addin_server.policy.detectors.quantities import find_dates
+
+    text = "受付は令和8年4月1日(水)から2026年5月31日(日)まで、説明会は2026-04-15、相談は4/20から。"
+    found = [(d.year, d.month, d.day, d.weekday) for d in find_dates(text)]
+    assert found == [(2026, 4, 1, 2), (2026, 5, 31, 6), (2026, 4, 15, None), (None, 4, 20, None)]

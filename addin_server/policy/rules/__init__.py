@@ -5,6 +5,8 @@ Rules judge; detectors (in `policy.detectors`) find. A rule's docstring quotes t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from addin_server.policy.detectors.individual_number import redact as redact_individual_numbers
 from addin_server.policy.rules.base import (
     ALL_PROFILES,
@@ -17,8 +19,7 @@ from addin_server.policy.rules.base import (
 )
 from addin_server.policy.rules.common import (
     ImitationRequestRule,
-    InappropriateExpressionRule,
-    OutputFactsRule,
+    OutputCheckRule,
     StaffIdentityRule,
     VerbatimPassageRule,
 )
@@ -33,29 +34,47 @@ ALL_RULES: tuple[type[Rule], ...] = (
     NonPublicInformationRule,
     ImitationRequestRule,
     PersonLimitRule,
-    OutputFactsRule,
-    InappropriateExpressionRule,
+    OutputCheckRule,
     VerbatimPassageRule,
 )
 
 
+class DuplicateRuleError(ValueError):
+    """Two rule classes claim one ID: each guideline rule is exactly one class."""
+
+
+def registry(classes: Iterable[type[Rule]]) -> dict[str, type[Rule]]:
+    """Rule classes by ID; refuses a second class for an ID already taken."""
+    out: dict[str, type[Rule]] = {}
+    for cls in classes:
+        if cls.id in out:
+            raise DuplicateRuleError(
+                f"rule ID {cls.id!r} is claimed by both {out[cls.id].__name__} and {cls.__name__}")
+        out[cls.id] = cls
+    return out
+
+
+RULES_BY_ID = registry(ALL_RULES)
+
+
 def default_rules(profile: str) -> list[Rule]:
     """The rules that apply under `profile`, in the order the engine runs them."""
-    return [cls() for cls in ALL_RULES if profile in cls.profiles]
+    return [cls() for cls in RULES_BY_ID.values() if profile in cls.profiles]
 
 
 __all__ = [
     "ALL_PROFILES",
     "ALL_RULES",
     "PROFILES",
+    "RULES_BY_ID",
+    "DuplicateRuleError",
     "ImitationRequestRule",
-    "InappropriateExpressionRule",
     "IndividualNumberRule",
     "InputContext",
     "InputRule",
     "LedgerRule",
     "NonPublicInformationRule",
-    "OutputFactsRule",
+    "OutputCheckRule",
     "OutputRule",
     "PersonLimitRule",
     "PromptLengthRule",
@@ -65,4 +84,5 @@ __all__ = [
     "VerbatimPassageRule",
     "default_rules",
     "redact_individual_numbers",
+    "registry",
 ]

@@ -11,7 +11,7 @@ from datetime import timedelta, timezone
 from typing import Any, ClassVar
 
 from addin_server.policy.detectors import individual_number, personal
-from addin_server.policy.detectors.facts import Source
+from addin_server.policy.detectors.facts import Computed, Source
 from addin_server.policy.types import Finding, PersonLedger, PersonsSummary, PolicyRequest, Span
 from addin_server.profiles import PROFILES as _PROFILE_NAMES
 
@@ -35,6 +35,8 @@ class InputContext:
     persons: PersonsSummary | None = None
     contains_individual_number: bool = False
     cache: dict[str, Any] = field(default_factory=dict)
+    # Values the caller computed itself (offline table totals) and how; read by common-5.
+    computed: tuple[Computed, ...] = ()
 
 
 class Rule(ABC):

@@ -67,46 +67,83 @@ class ImitationRequestRule(InputRule):
         )
 
 
-class OutputFactsRule(OutputRule):
+_KIND_LABELS = {"number": "数値", "amount": "金額", "quantity": "数量", "count": "件数・個数", "ratio": "割合",
+                "time": "時刻", "date": "日付", "weekday": "曜日", "proper_noun": "固有名詞", "organization": "組織名",
+                "law": "法令・条例等", "facility": "施設名", "url": "URL", "email": "メールアドレス",
+                "phone": "電話番号"}
+_MAX_LISTED = 8
+
+
+def _listing(found: list[facts.FactMatch]) -> str:
+    parts = []
+    for f in found[:_MAX_LISTED]:
+        parts.append(f"「{f.text}」（{f.detail}）" if f.detail else f"「{f.text}」")
+    return "、".join(parts) + ("ほか" if len(found) > _MAX_LISTED else "")
+
+
+class OutputCheckRule(OutputRule):
     """common-5 — 生成・出力内容は、誤り、偏りや差別的表現等がないか、正確性や根拠・事実関係を
     必ず自ら確認すること。
 
-    Numbers, amounts, dates and proper nouns in the answer that the source does not contain are
-    flagged (warning) with their spans in the output.
+    One rule, two detectors. Facts (`detectors/facts.py`): numbers with their units and subjects,
+    dates and weekdays, counts of listed things, names (organizations, laws, facilities, URLs,
+    e-mail addresses, phones, proper nouns) the source does not support → warning with spans in
+    the answer and, in `data.items[].source`, the source span compared with; values that may be
+    derived (totals, differences) → a separate warning that asks for a check and never says
+    "wrong"; values the caller computed itself (`computed`) → a warning naming them 計算値 with
+    their formula.
+    Terms (`detectors/expressions.py`, `data/inappropriate_terms.tsv`) matched as words →
+    one warning per term with a suggested wording.
     """
 
     id = "common-5"
 
     def check(self, req: PolicyRequest, output: str, ctx: InputContext) -> Iterable[Finding]:
-        found = facts.find_unsupported(output, source_of(req, ctx))
-        if not found:
-            return
-        labels = {"number": "数値", "amount": "金額", "date": "日付", "proper_noun": "固有名詞"}
-        kinds = "・".join(dict.fromkeys(labels[f.kind] for f in found))
-        items = "、".join(f"「{t}」" for t in list(dict.fromkeys(f.text for f in found))[:8])
-        more = "ほか" if len({f.text for f in found}) > 8 else ""
-        yield Finding(
-            rule=self.id,
-            severity="warn",
-            message=(
-                f"元の文章に見当たらない{kinds}があります：{items}{more}。"
-                "誤りの可能性があるため、元の文章や信頼できる資料と照合してから使ってください。"
-            ),
-            spans=spans_of(Span(f.start, f.end) for f in found),
-            data={"items": [{"text": f.text, "kind": f.kind} for f in found[:50]]},
-        )
+        yield from self._facts(req, output, ctx)
+        yield from self._terms(output)
 
+    def _facts(self, req: PolicyRequest, output: str, ctx: InputContext) -> Iterable[Finding]:
+        found = facts.find_unsupported(output, source_of(req, ctx), ctx.computed)
+        wrong = [f for f in found if f.status in ("unsupported", "contradicts", "unit")]
+        derived = [f for f in found if f.status == "derived"]
+        computed = [f for f in found if f.status == "computed"]
+        if wrong:
+            kinds = "・".join(dict.fromkeys(_KIND_LABELS.get(f.kind, f.kind) for f in wrong))
+            yield Finding(
+                rule=self.id,
+                severity="warn",
+                message=(
+                    f"元の文章と合わない、または元の文章に見当たらない{kinds}があります：{_listing(wrong)}。"
+                    "誤りの可能性があるため、元の文章や信頼できる資料と照合してから使ってください。"
+                ),
+                spans=spans_of(Span(f.start, f.end) for f in wrong),
+                data={"items": [f.to_dict() for f in wrong[:50]]},
+            )
+        if derived:
+            yield Finding(
+                rule=self.id,
+                severity="warn",
+                message=(
+                    f"元の文章にそのままの形では見当たらない値があります：{_listing(derived)}。"
+                    "合計や差などを計算した値と思われます。計算の元になった値と計算が正しいか、"
+                    "元の文章と照合して確認してください。"
+                ),
+                spans=spans_of(Span(f.start, f.end) for f in derived),
+                data={"items": [f.to_dict() for f in derived[:50]], "derived": True},
+            )
+        if computed:
+            yield Finding(
+                rule=self.id,
+                severity="warn",
+                message=(
+                    f"次の値は元の表から計算した計算値です：{_listing(computed)}。"
+                    "計算の範囲（対象の行・列）が目的に合っているか確認してください。"
+                ),
+                spans=spans_of(Span(f.start, f.end) for f in computed),
+                data={"items": [f.to_dict() for f in computed[:50]], "computed": True},
+            )
 
-class InappropriateExpressionRule(OutputRule):
-    """common-5 — 出力内容は、偏りや差別的な表現が含まれていないか等も必ず確認してください。
-
-    Terms from policy/data/inappropriate_terms.tsv found in the answer are flagged (warning),
-    one finding per term with a suggested wording.
-    """
-
-    id = "common-5"
-
-    def check(self, req: PolicyRequest, output: str, ctx: InputContext) -> Iterable[Finding]:
+    def _terms(self, output: str) -> Iterable[Finding]:
         by_term: dict[str, list[expressions.ExpressionMatch]] = {}
         for m in expressions.find(output):
             by_term.setdefault(m.term.term, []).append(m)

@@ -1,0 +1,403 @@
+"""Quantities, times and dates read as values with their units and subjects (rule common-5).
+
+Works on text folded by `textnorm.fold` (one character for one, so offsets are offsets into the
+original). A quantity is a normalized value in a dimension: amounts in yen (12,000千円 =
+1,200万円 = 12,000,000), lengths in metres, areas in square metres, weights in grams, durations
+in seconds or months, ratios (3割 = 30 % = 0.3), times of day in minutes (午後5時 = 17時 = 17:00),
+counts per counter (人 and 名 are one counter), dates as (year, month, day) with the weekday
+written beside them, years and fiscal years (令和7年度 = 2025年度).
+
+The subject of a quantity is the noun or label it belongs to in its clause: the run of kanji,
+katakana or Latin letters right before it (大人500円 → 大人, 予算額は12,000千円 → 予算額), after
+dropping particles and words such as 約 or 合計; for a count followed by の and a noun
+(三つの取組) it is that noun.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, insort
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from addin_server.policy.textnorm import kanji_to_int
+
+ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
+WEEKDAYS = "月火水木金土日"  # date.weekday(): Monday is 0
+
+_KDIGITS = "〇一二三四五六七八九十百千"
+_ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
+# A number: Arabic or 漢数字 parts, each with an optional multiplier (3億5,000万, 12,000千, 1万2千).
+_PART = rf"(?:{_ARABIC}|[{_KDIGITS}]+)(?:兆|億|万|千)?"
+_NUMBER = rf"(?:{_PART})+"
+
+# unit -> (dimension, factor to the dimension's base). Longest first in the pattern.
+UNITS: dict[str, tuple[str, Decimal]] = {
+    "円": ("yen", Decimal(1)),
+    "km2": ("m2", Decimal(10**6)), "km²": ("m2", Decimal(10**6)), "平方キロメートル": ("m2", Decimal(10**6)),
+    "㎢": ("m2", Decimal(10**6)),
+    "m2": ("m2", Decimal(1)), "m²": ("m2", Decimal(1)), "㎡": ("m2", Decimal(1)), "平方メートル": ("m2", Decimal(1)),
+    "ha": ("m2", Decimal(10**4)), "ヘクタール": ("m2", Decimal(10**4)), "アール": ("m2", Decimal(100)),
+    "km": ("m", Decimal(1000)), "キロメートル": ("m", Decimal(1000)), "キロ": ("m", Decimal(1000)),
+    "cm": ("m", Decimal("0.01")), "センチメートル": ("m", Decimal("0.01")), "センチ": ("m", Decimal("0.01")),
+    "mm": ("m", Decimal("0.001")), "ミリメートル": ("m", Decimal("0.001")),
+    "m": ("m", Decimal(1)), "メートル": ("m", Decimal(1)),
+    "kg": ("g", Decimal(1000)), "キログラム": ("g", Decimal(1000)), "t": ("g", Decimal(10**6)),
+    "トン": ("g", Decimal(10**6)), "g": ("g", Decimal(1)), "グラム": ("g", Decimal(1)),
+    "L": ("L", Decimal(1)), "リットル": ("L", Decimal(1)), "mL": ("L", Decimal("0.001")),
+    "%": ("ratio", Decimal("0.01")), "％": ("ratio", Decimal("0.01")), "パーセント": ("ratio", Decimal("0.01")),
+    "割": ("ratio", Decimal("0.1")), "ポイント": ("pt", Decimal(1)), "倍": ("times", Decimal(1)),
+    "年間": ("dur_mo", Decimal(12)), "か年": ("dur_mo", Decimal(12)),
+    "か月": ("dur_mo", Decimal(1)), "ヶ月": ("dur_mo", Decimal(1)), "カ月": ("dur_mo", Decimal(1)),
+    "ケ月": ("dur_mo", Decimal(1)), "箇月": ("dur_mo", Decimal(1)), "ヵ月": ("dur_mo", Decimal(1)),
+    "週間": ("dur_s", Decimal(7 * 86400)), "日間": ("dur_s", Decimal(86400)), "時間": ("dur_s", Decimal(3600)),
+    "分間": ("dur_s", Decimal(60)), "秒": ("dur_s", Decimal(1)),
+    "営業日": ("count:営業日", Decimal(1)),
+    "人": ("count:人", Decimal(1)), "名": ("count:人", Decimal(1)),
+    "か所": ("count:か所", Decimal(1)), "ヶ所": ("count:か所", Decimal(1)), "カ所": ("count:か所", Decimal(1)),
+    "箇所": ("count:か所", Decimal(1)), "ケ所": ("count:か所", Decimal(1)), "ヵ所": ("count:か所", Decimal(1)),
+    "つ": ("count:つ", Decimal(1)), "個": ("count:つ", Decimal(1)), "項目": ("count:項目", Decimal(1)),
+    "件": ("count:件", Decimal(1)), "校": ("count:校", Decimal(1)), "園": ("count:園", Decimal(1)),
+    "施設": ("count:施設", Decimal(1)), "世帯": ("count:世帯", Decimal(1)), "戸": ("count:戸", Decimal(1)),
+    "台": ("count:台", Decimal(1)), "回": ("count:回", Decimal(1)), "本": ("count:本", Decimal(1)),
+    "冊": ("count:冊", Decimal(1)), "枚": ("count:枚", Decimal(1)), "点": ("count:点", Decimal(1)),
+    "団体": ("count:団体", Decimal(1)), "社": ("count:社", Decimal(1)), "区": ("count:区", Decimal(1)),
+    "歳": ("count:歳", Decimal(1)), "行": ("count:行", Decimal(1)), "列": ("count:列", Decimal(1)),
+    "年": ("dur_mo", Decimal(12)), "期": ("count:期", Decimal(1)), "日": ("day", Decimal(1)), "段階": ("count:段階", Decimal(1)), "分": ("dur_s", Decimal(60)),
+}
+_UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
+
+_WEEKDAY = r"\s*(?:\(\s*(?P<{0}>[月火水木金土日])(?:曜日?)?\s*(?:・?祝(?:日)?)?\s*\)|(?P<{0}2>[月火水木金土日])曜日?)"
+_ERA_YEAR = r"(?P<era>明治|大正|昭和|平成|令和)\s*(?P<ey>元|\d{1,2}|[一二三四五六七八九十]+)"
+_DATE = re.compile(
+    r"(?=[明大昭平令\d〇一二三四五六七八九])"
+    # 令和7年(度)4月1日, 2025年4月1日, 令和7年度, 2025年, 4月1日, 6月
+    rf"(?:(?:{_ERA_YEAR}|(?P<y>\d{{4}}|[〇一二三四五六七八九]{{4}}))\s*年\s*(?P<fy>度)?\s*"
+    rf"(?:(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月(?!\s*\d+\s*日間)\s*(?:(?P<d>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日(?![間]))?)?"
+    rf"|(?P<m0>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月(?!\s*\d+\s*日間)\s*(?:(?P<d0>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日(?![間]))?)"
+    rf"(?:{_WEEKDAY.format('w')})?"
+    # 2025/4/1, 2025-04-01, 2025.4.1, 4/1
+    rf"|(?<![\d/.\-])(?:(?P<sy>\d{{4}})(?P<sep>[/.\-]))?(?P<sm>\d{{1,2}})/(?P<sd>\d{{1,2}})(?![\d/])"
+    rf"(?:{_WEEKDAY.format('sw')})?"
+    rf"|(?<![\d/.\-])(?P<iy>\d{{4}})(?P<isep>[.\-])(?P<im>\d{{1,2}})(?P=isep)(?P<id>\d{{1,2}})(?![\d.\-])"
+    rf"(?:{_WEEKDAY.format('iw')})?"
+)
+_TIME = re.compile(
+    r"(?=[午\d])(?P<ampm>午前|午後)?\s*(?P<h>\d{1,2})\s*時(?!間|点|代|期|限)(?:\s*(?P<mi>\d{1,2})\s*分(?!間)|(?P<half>半))?"
+    r"|(?<![\d:.])(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:])"
+)
+_QUANTITY = re.compile(
+    # Arabic-led numbers (1万2千 too); 漢数字-led ones only right before a unit (三つ, 百二十件).
+    rf"(?=[第\d{_KDIGITS}])(?P<ord>第)?(?P<num>{_ARABIC}(?:兆|億|万|千)?(?:{_PART})*|(?:[{_KDIGITS}]+(?:兆|億|万|千)?)+(?=\s*(?:{_UNIT_ALT})))"
+    rf"\s*(?P<unit>{_UNIT_ALT})?"
+)
+# 1年6か月 and 4割5分 as one value. The shared leading digit run lets the regex engine skip
+# straight to digits.
+_COMPOUND = re.compile(
+    r"(?P<n>\d+)\s*(?:年\s*(?P<mo>\d+)\s*(?:か|ヶ|カ|ケ|ヵ|箇)月(?:間)?"
+    r"|割\s*(?P<bu>\d)\s*分(?:\s*(?P<rin>\d)\s*厘)?)"
+)
+_APPROX = re.compile(r"(?:約|およそ|概ね|おおむね|ほぼ|推計|最大|最大で|最小|最低|最高)\s*$")
+# Stripped from the end of the text before a number to reach its subject.
+_SUBJECT_TAIL = re.compile(
+    r"(?:\s|約|およそ|概ね|おおむね|ほぼ|合計|総額|計|最大|最小|最高|最低|で|は|が|を|に|の|も|とも|"
+    r"として|ずつ|[:=＝、,])+$"
+)
+_SUBJECT_RUN = re.compile(r"[一-鿿々〆ヶァ-ヺーA-Za-z]+$")
+_SUBJECT_AFTER = re.compile(r"\s*の\s*([一-鿿々〆ヶァ-ヺーA-Za-z]{1,12})")
+_CLAUSE_TAIL = re.compile(r"[^。\n\t;；]*$")  # the clause before a value (always matches)
+_PAREN_TAIL = re.compile(r"[(（][^()（）]{0,20}[)）]$")
+
+
+@dataclass(slots=True)
+class Quantity:
+    start: int
+    end: int
+    text: str
+    dim: str  # yen, m, m2, g, L, ratio, pt, times, dur_s, dur_mo, time, count:<counter>, ord:<counter>, num
+    value: Decimal
+    raw: Decimal  # the number as written, before multipliers and unit factors
+    approx: bool
+    subject: str | None  # None until asked for (`subject_of`): most source values never are
+    small_structural: bool = False  # 3点, 2つ: may be the answer's own structure
+
+
+def subject_of(folded: str, q: Quantity) -> str:
+    """The subject of `q` in `folded` (computed once)."""
+    if q.subject is None:
+        subject = subject_before(folded, q.start)
+        if q.dim.startswith("count:"):
+            after = _SUBJECT_AFTER.match(folded, q.end)
+            if after:
+                subject = after.group(1)
+        q.subject = subject
+    return q.subject
+
+
+@dataclass(frozen=True)
+class DateFact:
+    start: int
+    end: int
+    text: str
+    year: int | None
+    month: int | None
+    day: int | None
+    fiscal: bool
+    weekday: int | None  # 0 = Monday, as written beside the date
+    era: bool
+
+    def calendar(self, year: int | None = None) -> date | None:
+        y = self.year if self.year is not None else year
+        if y is None or self.month is None or self.day is None:
+            return None
+        try:
+            return date(y, self.month, self.day)
+        except ValueError:
+            return None
+
+
+def _dec(s: str) -> Decimal | None:
+    try:
+        return Decimal(s.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+_PLAIN = re.compile(_ARABIC)
+_NUMBER_PART = re.compile(rf"(?P<n>{_ARABIC}|[{_KDIGITS}]+)(?P<mult>兆|億|万|千)?")
+_SENTENCE = re.compile(r"[^。\n]+")
+
+
+def parse_number(s: str) -> Decimal | None:
+    """12,000千 → 12000000, 3億5,000万 → 350000000, 1万2千 → 12000, 三百 → 300, 3.5 → 3.5."""
+    if _PLAIN.fullmatch(s):
+        return Decimal(s.replace(",", ""))
+    total = Decimal(0)
+    last = None
+    pos = 0
+    for m in _NUMBER_PART.finditer(s):
+        if m.start() != pos:
+            return None
+        pos = m.end()
+        n = _dec(m.group("n")) if m.group("n")[0].isdigit() else _kanji(m.group("n"))
+        if n is None:
+            return None
+        mult = {"兆": 10**12, "億": 10**8, "万": 10**4, "千": 1000, None: 1}[m.group("mult")]
+        if last is not None and mult >= last:
+            return None  # 5万3億: not one number
+        total += n * mult
+        last = mult
+    return total if pos == len(s) else None
+
+
+def _kanji(s: str) -> Decimal | None:
+    v = kanji_to_int(s)
+    return Decimal(v) if v is not None else None
+
+
+def fmt(d: Decimal) -> str:
+    return format(d.normalize(), "f")
+
+
+def subject_before(text: str, start: int) -> str:
+    s = _CLAUSE_TAIL.search(text, max(0, start - 24), start).group()  # type: ignore[union-attr]
+    s = _SUBJECT_TAIL.sub("", s)
+    if s.endswith((")", "）")):
+        s = _SUBJECT_TAIL.sub("", _PAREN_TAIL.sub("", s))
+    m = _SUBJECT_RUN.search(s)
+    return m.group() if m else ""
+
+
+def subjects_match(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 2 and long_.endswith(short)
+
+
+_ISO = re.compile(r"\d{4}[-.]\d")
+# The large date and time patterns run only on the sentences that can hold one (a date needs
+# 年, 月, a slash or 2026-04-01 / 2026.4.1; a time 時 or a colon).
+
+
+def _finditer(pattern: re.Pattern[str], folded: str, anchors: str, also: re.Pattern[str] | None = None
+              ) -> Iterator[re.Match[str]]:
+    for m in _SENTENCE.finditer(folded):
+        sentence = m.group()
+        if any(a in sentence for a in anchors) or (also is not None and also.search(sentence)):
+            yield from pattern.finditer(folded, m.start(), m.end())
+
+
+_DATE_ANCHOR = re.compile(r"[年月/]")
+
+
+def _anchored(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str]]:
+    """Matches of the date pattern, tried only around the characters every date holds (年, 月,
+    a slash, or 2026-04-01 / 2026.4.1): the pattern is slow to try at every digit."""
+    anchors = sorted([m.start() for m in _DATE_ANCHOR.finditer(folded)]
+                     + [m.start() + 4 for m in _ISO.finditer(folded)])
+    last_end = 0
+    n = len(folded)
+    for at in anchors:
+        if at < last_end:
+            continue
+        for m in pattern.finditer(folded, max(last_end, at - 12), min(n, at + 24)):
+            if m.start() > at:
+                break  # a later date: its own anchor reads it whole
+            if m.end() > m.start():
+                last_end = m.end()
+                yield m
+
+
+def find_dates(folded: str) -> list[DateFact]:
+    out: list[DateFact] = []
+    for m in _anchored(_DATE, folded):
+        if m.end() == m.start():
+            continue
+        g = m.groupdict()
+        wd = g.get("w") or g.get("w2") or g.get("sw") or g.get("sw2") or g.get("iw") or g.get("iw2")
+        weekday = WEEKDAYS.index(wd) if wd else None
+        if g["sm"] or g["im"]:
+            y = int(g["sy"] or g["iy"]) if (g["sy"] or g["iy"]) else None
+            mo, d = int(g["sm"] or g["im"]), int(g["sd"] or g["id"])
+            if not (1 <= mo <= 12 and 1 <= d <= 31):
+                continue
+            if g["sm"] and not g["sy"] and weekday is None and not _looks_like_date(folded, m.start()):
+                continue  # 1/2, 3/4: fractions unless the context says date
+            out.append(DateFact(m.start(), m.end(), folded[m.start() : m.end()], y, mo, d, False, weekday, False))
+            continue
+        year: int | None = None
+        if g["era"]:
+            ey = 1 if g["ey"] == "元" else int(g["ey"]) if g["ey"].isdigit() else kanji_to_int(g["ey"])
+            if ey is None:
+                continue
+            year = ERAS[g["era"]] + ey
+        elif g["y"]:
+            year = kanji_to_int(g["y"])
+        m_text, d_text = g["m"] or g["m0"], g["d"] or g["d0"]
+        month = kanji_to_int(m_text) if m_text else None
+        day = kanji_to_int(d_text) if d_text else None
+        if m_text and not m_text.isdigit() and year is None:
+            continue  # 一月 alone may be a word; kanji months count after a year
+        if year is None and month is None:
+            continue  # a weekday alone
+        if (month is not None and not 1 <= month <= 12) or (day is not None and not 1 <= day <= 31):
+            continue
+        start = m.start("era") if g["era"] else m.start()
+        out.append(DateFact(start, m.end(), folded[start : m.end()].rstrip(), year, month, day, bool(g["fy"]),
+                            weekday, bool(g["era"])))
+    return out
+
+
+def _looks_like_date(text: str, at: int) -> bool:
+    return bool(re.search(r"(?:日|期限|締切|まで|から|開催|実施|予定|月)", text[max(0, at - 8) : at + 12]))
+
+
+def find_times(folded: str) -> list[Quantity]:
+    out: list[Quantity] = []
+    for m in _finditer(_TIME, folded, "時:"):
+        if m.group("h2"):
+            h, mi = int(m.group("h2")), int(m.group("m2"))
+        else:
+            h = int(m.group("h"))
+            mi = 30 if m.group("half") else int(m.group("mi") or 0)
+            if m.group("ampm") == "午後" and h < 12:
+                h += 12
+        if h > 24 or mi > 59:
+            continue
+        value = Decimal(h * 60 + mi)
+        # A bare 5時 may be 5:00 or 17:00; the raw field holds the 12-hour reading for the lookup.
+        raw = Decimal((h % 12) * 60 + mi) if not m.group("ampm") and not m.group("h2") and h <= 12 else value
+        start = m.start()
+        while start < m.end() and folded[start].isspace():
+            start += 1
+        out.append(Quantity(start, m.end(), folded[start : m.end()], "time", value, raw,
+                            bool(_APPROX.search(folded[max(0, start - 6) : start])), None))
+    return out
+
+
+_ONE = Decimal(1)
+_STRUCTURAL_DIMS = frozenset({"count:点", "count:つ", "count:項目", "num", "count:段階"})
+
+
+def find_quantities(folded: str, skip: list[tuple[int, int]], *, answer: bool = True) -> list[Quantity]:
+    """Numbers with their units; `skip` holds spans already read as something else (dates, times,
+    phone numbers, URLs). Only an answer's values need to know whether they are approximate."""
+    out: list[Quantity] = []
+    skip = sorted(skip)
+    for m in _COMPOUND.finditer(folded):
+        if _overlaps(skip, m.start(), m.end()):
+            continue
+        if m.group("mo"):
+            dim, value = "dur_mo", Decimal(int(m.group("n")) * 12 + int(m.group("mo")))
+        else:
+            dim = "ratio"
+            value = (Decimal(m.group("n")) / 10 + Decimal(m.group("bu")) / 100
+                     + Decimal(m.group("rin") or 0) / 1000)
+        start = m.start()
+        out.append(Quantity(start, m.end(), m.group(), dim, value, value,
+                            bool(_APPROX.search(folded[max(0, start - 6) : start])), None))
+        insort(skip, (m.start(), m.end()))
+    n = len(folded)
+    for m in _QUANTITY.finditer(folded):
+        ordinal, text_num, unit = m.group("ord", "num", "unit")
+        num_start, num_end = m.span("num")
+        if skip and _overlaps(skip, num_start, num_end):
+            continue
+        unit = unit or ""
+        is_kanji = not text_num[0].isdigit()
+        if is_kanji:
+            if not unit or text_num == "一" or (unit in ("分", "つ") and text_num in ("十", "一")):
+                continue  # 一日も早く, 十分に, 一つ: words, not facts
+            if unit == "分" and folded[max(0, num_start - 1):num_start] != "時":
+                continue
+            if unit in ("本", "点", "期", "区", "社", "列", "行") and len(text_num) == 1 and text_num in "一二三四五六七八九":
+                continue  # 二本柱, 三点セット, 一期一会
+        if num_start > 0:
+            prev = folded[num_start - 1]
+            if prev.isascii() and prev.isalpha():
+                continue  # A4, Windows11: codes
+        if not unit and num_end < n and folded[num_end] in "/:":
+            continue
+        plain = None if is_kanji else _PLAIN.match(text_num)
+        raw: Decimal | None
+        if plain is not None and plain.end() == len(text_num):
+            raw = value = Decimal(text_num.replace(",", "") if "," in text_num else text_num)
+        else:
+            parsed = parse_number(text_num)
+            if parsed is None:
+                continue
+            value = parsed
+            # 12,000千円: the number as written is 12,000 (for "the unit changed" messages)
+            raw = Decimal(plain.group().replace(",", "")) if plain is not None else value
+        end = m.end()
+        if unit in ("m", "t", "g", "L") and end < n and folded[end].isascii() and folded[end].isalpha():
+            unit = ""  # 5mm is caught by its own unit; 3tabs is not tonnes
+        if unit:
+            dim, factor = UNITS[unit]
+            if factor != _ONE:
+                value = value * factor
+        else:
+            dim, end = "num", num_end
+        if ordinal:
+            dim = "ord:" + dim.split(":", 1)[-1]
+            start = m.start("ord")
+        else:
+            start = num_start
+        approx = answer and bool(_APPROX.search(folded, max(0, start - 6), start))
+        small = dim in _STRUCTURAL_DIMS and value < 10
+        if unit == "つ" and folded[end : end + 1] == "目":
+            dim, small = "ord:つ", True
+        out.append(Quantity(start, end, folded[start:end], dim, value, raw, approx, None, small))
+    return out
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps a span of `spans` (sorted by start; spans are short)."""
+    i = bisect_left(spans, (end,))
+    # Skip spans do not overlap each other, so only the last one starting before `end` can.
+    return i > 0 and spans[i - 1][1] > start
