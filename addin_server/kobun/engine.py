@@ -175,7 +175,7 @@ def _in_quote(text: str, pos: int) -> bool:
 _JA_CHAR = f"[{_JA}」』）]"
 _FULL_PERIOD = re.compile(rf"(?<={_JA_CHAR})．(?![0-9０-９])")
 _FULL_COMMA = re.compile(rf"(?<={_JA_CHAR})，")
-_HALF_COMMA = re.compile(rf"(?<={_JA_CHAR}),(?=\s*[{_JA}「『（])")
+_HALF_COMMA = re.compile(rf"(?<={_JA_CHAR}),(?=[{_JA}「『（])")
 _HALF_PERIOD = re.compile(rf"(?<=[{_JA}」』）]),?\.(?=\s|$|[{_JA}「『（])")
 _HALF_PAREN = re.compile(rf"\(([^()\n]{{0,60}}[{_JA}][^()\n]{{0,60}})\)")
 
@@ -204,7 +204,7 @@ _COUNTERS = ("円|人|件|個|枚|冊|台|世帯|名|本|回|箇所|か所|戸|�
              "万|億|兆|千|時間|日間|年間|ページ|部|点|頭|匹|票|席|棟|食|店舗|事業所")
 _BIG_NUMBER = re.compile(rf"(?<![0-9.,，A-Za-z\-/:])([0-9]{{4,}})(?![0-9.,])(?=(?:{_COUNTERS}))")
 _KANSUUJI = re.compile(r"(?<![一-鿿々〇])([二三四五六七八九])(?=(?:件|回|個|枚|冊|台|か所|箇所|か月|世帯|円|週間|日間|年間|時間)"
-                       r"(?![一-鿿]{2}))")
+                       r")")
 _KAN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")}
 
 
@@ -360,7 +360,7 @@ def _hojo_doushi(text: str, sents: list[Sentence], out: _Collector) -> None:
             if not _KANJI.match(m.surface) or m.feature[1] != "非自立可能" or m.feature[0] not in ("動詞", "形容詞"):
                 continue
             prev = ms[i - 1]
-            after_te = prev.surface in ("て", "で") and prev.feature[0] == "助詞" and prev.end == m.start
+            after_te = prev.surface in ("て", "で") and prev.feature[1] == "接続助詞" and prev.end == m.start
             if not after_te and prev.surface == "も" and i >= 2 and ms[i - 2].surface in ("て", "で"):
                 after_te = m.surface.startswith("良")
             kana = None
@@ -393,7 +393,7 @@ def _ichidan(ctype: str) -> bool:
     return ctype.startswith(("上一段", "下一段", "カ行変格"))
 
 
-_RA_NUKI_SURFACE = re.compile(r"^(.*[一-鿿])れ(.*)$")
+_RA_NUKI_SURFACE = re.compile(r"^(.*?[一-鿿][^れ]*)れ(.*)$")
 
 
 def _ranuki(text: str, sents: list[Sentence], out: _Collector) -> None:
@@ -408,7 +408,7 @@ def _ranuki(text: str, sents: list[Sentence], out: _Collector) -> None:
                 g = _RA_NUKI_SURFACE.match(m.surface)
                 if g:
                     base = _verb(g.group(1) + "る")
-                    if base and _ichidan(base[0]):
+                    if base and _ichidan(base[0]) and base[1] in (g.group(1) + "る", "来る"):
                         out.edit("kobun.ranuki", m.start, m.end, g.group(1) + "られ" + g.group(2),
                                  "ら抜き言葉です。「〜られる」と書きます")
                         continue
@@ -436,8 +436,14 @@ def _ranuki(text: str, sents: list[Sentence], out: _Collector) -> None:
                 if base and base[0].startswith("五段") and not base[0].startswith("五段-サ行"):
                     out.edit("kobun.sa-ire", m.start, m.end, stem, "さ入れ言葉です。「さ」は要りません")
                 continue
-            if (f[0] == "助動詞" and f[7] == "てる" and m.surface[:1] in ("て", "で") and i > 0
-                    and ms[i - 1].feature[0] == "動詞" and ms[i - 1].end == m.start):
+            if (f[0] == "動詞" and f[4].startswith("五段") and not f[4].startswith("五段-サ行")
+                    and f[5].startswith("未然形") and nxt is not None and nxt.feature[0] == "助動詞"
+                    and nxt.surface.startswith("させ") and nxt.start == m.end and _KANJI.search(m.surface)):
+                out.edit("kobun.sa-ire", nxt.start, nxt.end, nxt.surface[1:], "さ入れ言葉です。「さ」は要りません")
+                continue
+            if (f[0] == "助動詞" and f[7] in ("てる", "でる") and m.surface[:1] in ("て", "で") and i > 0
+                    and ms[i - 1].feature[0] == "動詞" and ms[i - 1].end == m.start
+                    and not (i >= 2 and ms[i - 2].surface in ("お", "ご", "御"))):  # お持ちでない
                 out.edit("kobun.inuki", m.start, m.end, m.surface[0] + "い" + m.surface[1:],
                          "い抜き言葉です。「〜ている」と書きます")
 
@@ -506,7 +512,7 @@ def _repetition(text: str, sents: list[Sentence], out: _Collector) -> None:
                 compound = (m.surface in ("に", "で", "と") and nxt in _COMPOUND_NEXT) or (
                     m.surface == "は" and i and ms[i - 1].feature[0] in ("助詞", "助動詞"))  # では, には
                 if not compound:
-                    if m.surface in seen:
+                    if m.surface in seen and seen[m.surface].end != m.start:  # をを: renzoku-go
                         first = seen[m.surface]
                         out.note("kobun.joshi-juufuku", m.start, m.end,
                                  f"助詞「{m.surface}」が続けて使われています（{text[first.start:m.end]}）")
@@ -551,19 +557,37 @@ _PLAIN_END = re.compile(r"(?:である|であった|であろう|ではない|�
 
 
 def _buntai(text: str, sents: list[Sentence], out: _Collector) -> None:
-    """です・ます and である mixed in one text: note the sentences in the less used style."""
+    """です・ます and である mixed in one paragraph: note the sentences in the less used style.
+
+    Paragraphs (blocks between blank lines) are judged one by one: official documents keep rules
+    in である体 and explanations in です・ます体 in separate blocks, which is not a mix."""
+    paragraphs: dict[int, list[Sentence]] = {}
+    for s in sents:
+        paragraphs.setdefault(text.count("\n\n", 0, s.start), []).append(s)
+    for group in paragraphs.values():
+        _buntai_paragraph(text, group, out)
+
+
+def _buntai_paragraph(text: str, sents: list[Sentence], out: _Collector) -> None:
     polite: list[tuple[int, int]] = []
     plain: list[tuple[int, int]] = []
     for s in sents:
         body = s.text.strip()
-        if "「" in body or "」" in body:
-            continue  # quoted speech keeps its own style
-        for pattern, bucket in ((_POLITE_END, polite), (_PLAIN_END, plain)):
-            m = pattern.search(body)
-            if m:
-                at = s.start + s.text.index(body) + m.start()
-                bucket.append((at, at + len(m.group()) - 1))
-                break
+        if "「" in body or "」" in body or not body.endswith(("。", "！", "？")):
+            continue  # quoted speech keeps its own style; headings and list items have none
+        offset = s.start + s.text.index(body)
+        line_start = text.rfind("\n", 0, offset) + 1
+        if text[line_start:offset].strip() == "" and line_start > 0:
+            before = text[:line_start].rstrip()
+            if before and before[-1] not in "。！？」）)":
+                continue  # the tail of a sentence broken over two lines
+        m = _POLITE_END.search(body) or _PLAIN_END.search(body)
+        if m:
+            (polite if m.re is _POLITE_END else plain).append((offset + m.start(), offset + len(body) - 1))
+            continue
+        last = _last_predicate(s)
+        if last is not None:
+            plain.append((last.start, last.end))
     if not polite or not plain:
         return
     minority, style = (plain, "である体") if len(plain) < len(polite) else (polite, "です・ます体")
@@ -571,6 +595,20 @@ def _buntai(text: str, sents: list[Sentence], out: _Collector) -> None:
         minority, style = (plain, "である体") if plain[0][0] > polite[0][0] else (polite, "です・ます体")
     for a, b in minority:
         out.note("kobun.buntai", a, b, f"です・ます体とである体が混在しています（この文は{style}）")
+
+
+def _last_predicate(s: Sentence) -> Morpheme | None:
+    """The sentence-final verb or adjective in its plain 終止形 (受け付ける。), if that is how it ends."""
+    words = [m for m in s.morphs if m.feature[0] not in ("補助記号", "記号", "空白")]
+    if not words:
+        return None
+    last = words[-1]
+    if last.feature[0] in ("動詞", "形容詞") and last.feature[5].startswith("終止形"):
+        return last
+    if last.feature[0] == "助動詞" and last.feature[7] in ("た", "ない") and last.feature[5].startswith("終止形") and (
+            len(words) < 2 or words[-2].feature[7] not in ("ます", "です")):
+        return last
+    return None
 
 
 _PIPELINE: list[Callable[[str, list[Sentence], _Collector], None]] = [

@@ -60,7 +60,7 @@ def gairaigo() -> dict[str, str]:
 @cache
 def gairaigo_pattern() -> re.Pattern[str]:
     alternatives = "|".join(re.escape(w) for w in sorted(gairaigo(), key=len, reverse=True))
-    return re.compile(rf"(?:{alternatives})(?![ァ-ヺー])")
+    return re.compile(rf"(?:{alternatives})(?![ァ-ヺーA-Za-zＡ-Ｚａ-ｚ])")
 
 
 @cache
