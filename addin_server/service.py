@@ -47,6 +47,7 @@ class OperationResult:
     model: str | None = None
     cells: list[list[Any]] | None = None  # proofread of a cell range: corrected values
     cell_edits: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # proofread: result.notes (issue 13)
 
     def to_response(self) -> dict[str, Any]:
         findings = [f.to_dict() for f in self.findings]
@@ -62,6 +63,8 @@ class OperationResult:
         if self.cells is not None:
             result["cells"] = self.cells
             result["edits"] = self.cell_edits
+        if self.operation == "proofread":
+            result["notes"] = self.notes
         return {
             "request_id": self.request_id,
             "allowed": True,
@@ -192,17 +195,21 @@ class AssistantService:
         answer = self.gateway.proofread(joined, instruction)
         corrected: list[list[Any]] = [[None for _ in row] for row in cells]
         cell_edits: list[dict[str, Any]] = []
+        cell_notes: list[dict[str, Any]] = []
         offset = 0
         for r, c, value in places:
             end = offset + len(value)
             mine = [e for e in answer.edits if offset <= e.start and e.end <= end]
-            local = [Edit(e.start - offset, e.end - offset, e.original, e.replacement, e.reason) for e in mine]
+            local = [e.shifted(-offset) for e in mine]
             if local:
                 corrected[r][c] = apply_edits(value, local)
                 cell_edits.extend({"row": r, "col": c, **e.to_dict()} for e in local)
+            cell_notes.extend({"row": r, "col": c, **n.shifted(-offset).to_dict()}
+                              for n in answer.notes if offset <= n.start and n.end <= end)
             offset = end + 1
         answer.cells = corrected
         answer.cell_edits = cell_edits
+        answer.cell_notes = cell_notes
         answer.text = "\n".join("\t".join("" if v is None else str(v) for v in row) for row in corrected)
         answer.edits = []
         return answer
@@ -214,6 +221,7 @@ class AssistantService:
         result.model = answer.model
         result.cells = answer.cells
         result.cell_edits = answer.cell_edits
+        result.notes = answer.cell_notes if answer.cells is not None else [n.to_dict() for n in answer.notes]
         result.findings.extend(self.engine.check_output(req, answer.text))
         self._record(ident, req, result, outcome="allowed", started=started, answer=answer)
         return result
