@@ -25,7 +25,7 @@ from addin_server.kobun import lexicon
 from addin_server.kobun.catalog import RULES
 from addin_server.policy.detectors.japanese import Morpheme, lookup, morphemes
 
-_SENTENCE = re.compile(r"[^\n。！？!?]*(?:[。！？!?]+[」』）)]*|$)")
+_SENTENCE = re.compile(r"[^\n。！？!?]*(?:[。！？!?]+[」』）)]*|(?=\n)|$)")
 _JA = r"぀-ヿ一-鿿々〆ヶ"
 _KANJI = re.compile(r"[一-鿿々]")
 
@@ -501,32 +501,36 @@ def _repetition(text: str, sents: list[Sentence], out: _Collector) -> None:
     prev_conj: tuple[str, int] | None = None
     for s in sents:
         ms = s.morphs
-        seen: dict[str, Morpheme] = {}
+        seen: dict[str, int] = {}  # particle -> index of its last use in this phrase
         ga = 0
         for i, m in enumerate(ms):
             f = m.feature
-            if f[1] == "読点" or m.surface in ("、", "，", ",") or f[0] in ("動詞", "形容詞", "助動詞"):
-                seen.clear()  # a predicate or a 読点 between them: two phrases, nothing to note
+            if f[0] not in ("名詞", "代名詞", "接頭辞", "接尾辞", "助詞"):
+                seen.clear()  # a predicate, a 読点 or a symbol between them: two phrases
             elif f[0] == "助詞" and m.surface in _PARTICLES and f[1] in ("格助詞", "係助詞"):
                 nxt = ms[i + 1].surface if i + 1 < len(ms) else ""
                 compound = (m.surface in ("に", "で", "と") and nxt in _COMPOUND_NEXT) or (
                     m.surface == "は" and i and ms[i - 1].feature[0] in ("助詞", "助動詞"))  # では, には
+                j = seen.get(m.surface)
+                between = ms[j + 1:i] if j is not None else []
+                if (not compound and j is not None and 0 < len(between) <= 3
+                        and all(b.feature[0] in ("名詞", "代名詞", "接頭辞", "接尾辞") for b in between)):
+                    out.note("kobun.joshi-juufuku", m.start, m.end,
+                             f"助詞「{m.surface}」が続けて使われています（{text[ms[j].start:m.end]}）")
                 if not compound:
-                    if m.surface in seen and seen[m.surface].end != m.start:  # をを: renzoku-go
-                        first = seen[m.surface]
-                        out.note("kobun.joshi-juufuku", m.start, m.end,
-                                 f"助詞「{m.surface}」が続けて使われています（{text[first.start:m.end]}）")
-                    seen[m.surface] = m
+                    seen[m.surface] = i
+            elif f[0] == "助詞":
+                seen.clear()
             if f[0] == "助詞" and f[1] == "接続助詞" and m.surface == "が":
                 ga += 1
                 if ga == 2:
                     out.note("kobun.setsuzoku-ga", m.start, m.end, "接続助詞「が」が一文に重なっています。文を分けてください")
             if i and _same_word(ms[i - 1], m):
                 out.edit("kobun.renzoku-go", ms[i - 1].end, m.end, "", f"「{m.surface}」が続けて書かれています")
-        tens = [i for i, ch in enumerate(s.text) if ch in "、，"]
-        if len(tens) >= 5:
-            out.note("kobun.touten-kata", s.start + tens[4], s.start + tens[4] + 1,
-                     f"一文に読点が{len(tens)}個あります。文を分けてください")
+        tens = [m for i, m in enumerate(ms) if m.surface in ("、", "，") and not _enumeration(ms, i)]
+        if len(tens) >= 4:
+            out.note("kobun.touten-kata", tens[3].start, tens[3].end,
+                     f"一文に読点が{len(tens)}個あります（語を並べる読点を除く）。文を分けてください")
         if len(s.text.strip()) > 200:
             out.note("kobun.bun-nagasa", s.start, s.end, f"一文が{len(s.text.strip())}字あります。文を分けてください")
         first = next((m for m in ms if m.feature[0] not in ("補助記号", "記号", "空白")), None)
@@ -537,6 +541,11 @@ def _repetition(text: str, sents: list[Sentence], out: _Collector) -> None:
             prev_conj = (first.surface, _line_of(text, s.start))
         else:
             prev_conj = None
+
+
+def _enumeration(ms: list[Morpheme], i: int) -> bool:
+    """A 読点 between two nouns (申請書、住民票、…) lists words; it does not lengthen the sentence."""
+    return 0 < i < len(ms) - 1 and ms[i - 1].feature[0] in ("名詞", "接尾辞") and ms[i + 1].feature[0] in ("名詞", "接頭辞")
 
 
 def _line_of(text: str, pos: int) -> int:
