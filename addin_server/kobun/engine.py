@@ -67,20 +67,42 @@ class Report:
     notes: list[Note] = field(default_factory=list)
 
 
-@dataclass
 class Sentence:
-    start: int
-    text: str
-    morphs: list[Morpheme]
-    bounds: set[int]
-    index: dict[int, int]  # morpheme start -> its position in `morphs`
+    """One sentence; its morphemes are analysed on first use, so a sentence no rule needs to
+    look into costs only the regular expressions that pass over it."""
+
+    __slots__ = ("_bounds", "_index", "_morphs", "start", "text")
+
+    def __init__(self, start: int, text: str) -> None:
+        self.start = start
+        self.text = text
+        self._morphs: list[Morpheme] | None = None
+        self._bounds: set[int] = set()
+        self._index: dict[int, int] = {}
 
     @property
     def end(self) -> int:
         return self.start + len(self.text)
 
+    @property
+    def morphs(self) -> list[Morpheme]:
+        if self._morphs is None:
+            self._morphs = morphemes(self.text, self.start)
+            self._bounds = {self.start, self.end}
+            for i, m in enumerate(self._morphs):
+                self._bounds.add(m.start)
+                self._bounds.add(m.end)
+                self._index[m.start] = i
+        return self._morphs
+
+    @property
+    def bounds(self) -> set[int]:
+        self.morphs  # noqa: B018 - analyse on first use
+        return self._bounds
+
     def at(self, start: int) -> int | None:
-        return self.index.get(start)
+        self.morphs  # noqa: B018 - analyse on first use
+        return self._index.get(start)
 
 
 class _Collector:
@@ -122,16 +144,7 @@ def split_sentences(text: str) -> Iterator[tuple[int, str]]:
 def check(text: str) -> Report:
     """Corrections and notes for `text`; offsets are code points into it."""
     out = _Collector(text)
-    sents: list[Sentence] = []
-    for start, s in split_sentences(text):
-        ms = morphemes(s, start)
-        bounds = {start, start + len(s)}
-        index: dict[int, int] = {}
-        for i, m in enumerate(ms):
-            bounds.add(m.start)
-            bounds.add(m.end)
-            index[m.start] = i
-        sents.append(Sentence(start, s, ms, bounds, index))
+    sents = [Sentence(start, s) for start, s in split_sentences(text)]
     for n, rule in enumerate(_PIPELINE):
         out.priority = n
         rule(text, sents, out)
@@ -317,6 +330,8 @@ def _keishiki_meishi(text: str, sents: list[Sentence], out: _Collector) -> None:
     formal use, right after a verb, adjective or auxiliary in its attributive form, is changed."""
     why = "形式名詞は仮名で書きます（{}）"
     for s in sents:
+        if not _KEISHIKI_HINT.search(s.text):
+            continue
         ms = s.morphs
         for i, m in enumerate(ms):
             w = m.surface
@@ -343,6 +358,12 @@ def _keishiki_meishi(text: str, sents: list[Sentence], out: _Collector) -> None:
                 out.edit("kobun.keishiki-meishi", m.start, m.end, _KEISHIKI[w], why.format(_KEISHIKI[w]))
 
 
+_KEISHIKI_HINT = re.compile("[事時所物為訳様]|通り")
+_HOJO_HINT = re.compile("[てで]も?(?:下さ|頂|戴|行|見|置|居|貰|上|差し上|仕舞|欲|良|来)|致")
+_GRAMMAR_HINT = re.compile(
+    "[いきしちにひみりえけせてねへめれげぜでべぺ一-鿿]れ[るなまたずばろよ]"  # 見れる, 食べれる, 書けれる
+    "|[かがたなばまらわ]させ"  # 書かさせる, 読まさせる
+    "|[てで](?:る|た|な|ま|れ|よ|ちゃ)")  # 見てる, 読んでない
 _KEISHIKI = {"事": "こと", "時": "とき", "所": "ところ", "物": "もの", "為": "ため", "訳": "わけ", "様": "よう",
              "通り": "とおり"}
 # Kanji stem of an auxiliary verb -> its kana (the ending stays as written).
@@ -355,6 +376,8 @@ def _hojo_doushi(text: str, sents: list[Sentence], out: _Collector) -> None:
     """補助動詞・補助形容詞 after 〜て/〜で (〜ていく, 〜てみる, 〜ておく, 〜ていただく, 〜てください …),
     and いたす after a noun (お願い致します)."""
     for s in sents:
+        if not _HOJO_HINT.search(s.text):
+            continue
         ms = s.morphs
         for i, m in enumerate(ms[1:], start=1):
             if not _KANJI.match(m.surface) or m.feature[1] != "非自立可能" or m.feature[0] not in ("動詞", "形容詞"):
@@ -399,6 +422,8 @@ _RA_NUKI_SURFACE = re.compile(r"^(.*?[一-鿿][^れ]*)れ(.*)$")
 def _ranuki(text: str, sents: list[Sentence], out: _Collector) -> None:
     """ら抜き (見れる, 食べれる), れ足す (書けれる), さ入れ (書かさせる), い抜き (見てる)."""
     for s in sents:
+        if not _GRAMMAR_HINT.search(s.text):
+            continue
         ms = s.morphs
         for i, m in enumerate(ms):
             f = m.feature
@@ -466,17 +491,17 @@ _NIJUU_HITEI = re.compile(
 
 def _phrases(text: str, sents: list[Sentence], out: _Collector) -> None:
     """二重否定 (note) and 冗長・重複表現 (edit when the short form is the one right fix)."""
+    for m in _NIJUU_HITEI.finditer(text):
+        out.note("kobun.nijuu-hitei", m.start(), m.end(), "二重否定です。肯定の形で書けないか確かめてください")
+    for pattern, right, why in lexicon.redundant():
+        for m in pattern.finditer(text):
+            if right:
+                out.edit("kobun.jouchou", m.start(), m.end(), m.expand(right), why)
+            else:
+                out.note("kobun.jouchou", m.start(), m.end(), why)
     for s in sents:
-        for m in _NIJUU_HITEI.finditer(s.text):
-            out.note("kobun.nijuu-hitei", s.start + m.start(), s.start + m.end(),
-                     "二重否定です。肯定の形で書けないか確かめてください")
-        for pattern, right, why in lexicon.redundant():
-            for m in pattern.finditer(s.text):
-                a, b = s.start + m.start(), s.start + m.end()
-                if right:
-                    out.edit("kobun.jouchou", a, b, m.expand(right), why)
-                else:
-                    out.note("kobun.jouchou", a, b, why)
+        if "することができ" not in s.text:
+            continue
         ms = s.morphs
         for i, m in enumerate(ms):
             # サ変名詞 + することができる -> サ変名詞 + できる (利用することができる -> 利用できる)
@@ -495,52 +520,71 @@ _COMPOUND_NEXT = frozenset({"つい", "つき", "おい", "おけ", "対し", "�
                             "なる", "なり", "なっ", "する", "し", "お", "も", "は"})
 
 
+_PARTICLE_HINT = re.compile(r"(が|を|で|は|へ|に|より)[^ぁ-ゖ、。，\s]{1,10}\1")
+_DOUBLE_HINT = re.compile(r"(.{1,6}?)\1")
+_HEAD = re.compile(r"\s*([^\s、，。]{1,8})[、，]")
+
+
 def _repetition(text: str, sents: list[Sentence], out: _Collector) -> None:
     """The same particle twice in one phrase, 接続助詞「が」twice, the same word twice in a row,
     too many 読点, very long sentences, and the same conjunction opening consecutive sentences."""
-    prev_conj: tuple[str, int] | None = None
+    prev_head: tuple[str, int] | None = None
     for s in sents:
-        ms = s.morphs
-        seen: dict[str, int] = {}  # particle -> index of its last use in this phrase
-        ga = 0
-        for i, m in enumerate(ms):
-            f = m.feature
-            if f[0] not in ("名詞", "代名詞", "接頭辞", "接尾辞", "助詞"):
-                seen.clear()  # a predicate, a 読点 or a symbol between them: two phrases
-            elif f[0] == "助詞" and m.surface in _PARTICLES and f[1] in ("格助詞", "係助詞"):
-                nxt = ms[i + 1].surface if i + 1 < len(ms) else ""
-                compound = (m.surface in ("に", "で", "と") and nxt in _COMPOUND_NEXT) or (
-                    m.surface == "は" and i and ms[i - 1].feature[0] in ("助詞", "助動詞"))  # では, には
-                j = seen.get(m.surface)
-                between = ms[j + 1:i] if j is not None else []
-                if (not compound and j is not None and 0 < len(between) <= 3
-                        and all(b.feature[0] in ("名詞", "代名詞", "接頭辞", "接尾辞") for b in between)):
-                    out.note("kobun.joshi-juufuku", m.start, m.end,
-                             f"助詞「{m.surface}」が続けて使われています（{text[ms[j].start:m.end]}）")
-                if not compound:
-                    seen[m.surface] = i
-            elif f[0] == "助詞":
-                seen.clear()
-            if f[0] == "助詞" and f[1] == "接続助詞" and m.surface == "が":
-                ga += 1
-                if ga == 2:
-                    out.note("kobun.setsuzoku-ga", m.start, m.end, "接続助詞「が」が一文に重なっています。文を分けてください")
-            if i and _same_word(ms[i - 1], m):
-                out.edit("kobun.renzoku-go", ms[i - 1].end, m.end, "", f"「{m.surface}」が続けて書かれています")
-        tens = [m for i, m in enumerate(ms) if m.surface in ("、", "，") and not _enumeration(ms, i)]
-        if len(tens) >= 4:
-            out.note("kobun.touten-kata", tens[3].start, tens[3].end,
-                     f"一文に読点が{len(tens)}個あります（語を並べる読点を除く）。文を分けてください")
+        if _PARTICLE_HINT.search(s.text):
+            _particles(text, s, out)
+        if s.text.count("が") >= 2:
+            found = [m for m in s.morphs if m.surface == "が" and m.feature[1] == "接続助詞"]
+            if len(found) >= 2:
+                out.note("kobun.setsuzoku-ga", found[1].start, found[1].end,
+                         "接続助詞「が」が一文に重なっています。文を分けてください")
+        if _DOUBLE_HINT.search(s.text):
+            ms = s.morphs
+            for i in range(1, len(ms)):
+                if _same_word(ms[i - 1], ms[i]):
+                    out.edit("kobun.renzoku-go", ms[i - 1].end, ms[i].end, "", f"「{ms[i].surface}」が続けて書かれています")
+        if s.text.count("、") + s.text.count("，") >= 4:
+            ms = s.morphs
+            tens = [m for i, m in enumerate(ms) if m.surface in ("、", "，") and not _enumeration(ms, i)]
+            if len(tens) >= 4:
+                out.note("kobun.touten-kata", tens[3].start, tens[3].end,
+                         f"一文に読点が{len(tens)}個あります（語を並べる読点を除く）。文を分けてください")
         if len(s.text.strip()) > 200:
             out.note("kobun.bun-nagasa", s.start, s.end, f"一文が{len(s.text.strip())}字あります。文を分けてください")
-        first = next((m for m in ms if m.feature[0] not in ("補助記号", "記号", "空白")), None)
-        if first is not None and first.feature[0] == "接続詞":
-            if prev_conj is not None and prev_conj[0] == first.surface and prev_conj[1] == _line_of(text, s.start):
+        head = _HEAD.match(s.text)
+        line = _line_of(text, s.start)
+        if head is None:
+            prev_head = None
+            continue
+        if prev_head == (head.group(1), line):
+            first = next((m for m in s.morphs if m.feature[0] not in ("補助記号", "記号", "空白")), None)
+            if first is not None and first.feature[0] == "接続詞" and first.surface == head.group(1):
                 out.note("kobun.setsuzokushi-renzoku", first.start, first.end,
                          f"前の文と同じ接続詞「{first.surface}」で始まっています")
-            prev_conj = (first.surface, _line_of(text, s.start))
-        else:
-            prev_conj = None
+        prev_head = (head.group(1), line)
+
+
+def _particles(text: str, s: Sentence, out: _Collector) -> None:
+    """The same case particle twice with only a noun phrase between (材料不足で代替素材で)."""
+    ms = s.morphs
+    seen: dict[str, int] = {}  # particle -> index of its last use in this phrase
+    for i, m in enumerate(ms):
+        f = m.feature
+        if f[0] not in ("名詞", "代名詞", "接頭辞", "接尾辞", "助詞"):
+            seen.clear()  # a predicate, a 読点 or a symbol between them: two phrases
+        elif f[0] == "助詞" and m.surface in _PARTICLES and f[1] in ("格助詞", "係助詞"):
+            nxt = ms[i + 1].surface if i + 1 < len(ms) else ""
+            compound = (m.surface in ("に", "で", "と") and nxt in _COMPOUND_NEXT) or (
+                m.surface == "は" and i and ms[i - 1].feature[0] in ("助詞", "助動詞"))  # では, には
+            j = seen.get(m.surface)
+            between = ms[j + 1:i] if j is not None else []
+            if (not compound and j is not None and 0 < len(between) <= 3
+                    and all(b.feature[0] in ("名詞", "代名詞", "接頭辞", "接尾辞") for b in between)):
+                out.note("kobun.joshi-juufuku", m.start, m.end,
+                         f"助詞「{m.surface}」が続けて使われています（{text[ms[j].start:m.end]}）")
+            if not compound:
+                seen[m.surface] = i
+        elif f[0] == "助詞":
+            seen.clear()
 
 
 def _enumeration(ms: list[Morpheme], i: int) -> bool:
@@ -549,7 +593,7 @@ def _enumeration(ms: list[Morpheme], i: int) -> bool:
 
 
 def _line_of(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos)
+    return text.rfind("\n", 0, pos)  # identifies the line: the offset of the newline before it
 
 
 def _same_word(a: Morpheme, b: Morpheme) -> bool:
