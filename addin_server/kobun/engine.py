@@ -195,17 +195,18 @@ _HALF_PAREN = re.compile(rf"\(([^()\n]{{0,60}}[{_JA}][^()\n]{{0,60}})\)")
 
 def _punctuation(text: str, sents: list[Sentence], out: _Collector) -> None:
     """句読点 (「、」「。」, not mixed with 「，」「．」 or half-width) and full-width 括弧."""
-    for m in _FULL_PERIOD.finditer(text):
-        out.edit("kobun.kutouten", m.start(), m.end(), "。", "句点は「。」を用います")
-    if "、" in text:
+    if "．" in text:
+        for m in _FULL_PERIOD.finditer(text):
+            out.edit("kobun.kutouten", m.start(), m.end(), "。", "句点は「。」を用います")
+    if "、" in text and "，" in text:
         for m in _FULL_COMMA.finditer(text):
             out.edit("kobun.kutouten", m.start(), m.end(), "、", "読点「、」と「，」が混在しています。「、」に統一します")
-    for m in _HALF_COMMA.finditer(text):
+    for m in _HALF_COMMA.finditer(text) if "," in text else ():
         out.edit("kobun.kutouten", m.start(), m.end(), "、", "和文の読点は「、」を用います")
-    for m in _HALF_PERIOD.finditer(text):
+    for m in _HALF_PERIOD.finditer(text) if "." in text else ():
         if m.group() == ".":
             out.edit("kobun.kutouten", m.start(), m.end(), "。", "和文の句点は「。」を用います")
-    for m in _HALF_PAREN.finditer(text):
+    for m in _HALF_PAREN.finditer(text) if "(" in text else ():
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
         if re.match(_JA_CHAR, before or "x") or re.match(f"[{_JA}]", after or "x"):
@@ -215,9 +216,10 @@ def _punctuation(text: str, sents: list[Sentence], out: _Collector) -> None:
 
 _COUNTERS = ("円|人|件|個|枚|冊|台|世帯|名|本|回|箇所|か所|戸|社|団体|校|平方メートル|㎡|km|kg|キロ|トン|"
              "万|億|兆|千|時間|日間|年間|ページ|部|点|頭|匹|票|席|棟|食|店舗|事業所")
-_BIG_NUMBER = re.compile(rf"(?<![0-9.,，A-Za-z\-/:])([0-9]{{4,}})(?![0-9.,])(?=(?:{_COUNTERS}))")
-_KANSUUJI = re.compile(r"(?<![一-鿿々〇])([二三四五六七八九])(?=(?:件|回|個|枚|冊|台|か所|箇所|か月|世帯|円|週間|日間|年間|時間)"
-                       r")")
+_BIG_NUMBER = re.compile(rf"([0-9]{{4,}})(?=(?:{_COUNTERS}))")
+_NOT_BEFORE_NUMBER = frozenset("0123456789.,，ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-/:")
+_KANSUUJI = re.compile(r"([二三四五六七八九])(?=件|回|個|枚|冊|台|か所|箇所|か月|世帯|円|週間|日間|年間|時間)")
+_KANJI_BEFORE = re.compile(r"[一-鿿々〇]")
 _KAN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")}
 
 
@@ -225,10 +227,12 @@ def _numbers(text: str, sents: list[Sentence], out: _Collector) -> None:
     """算用数字 in horizontal writing; 位取り with「,」every three digits."""
     for m in _BIG_NUMBER.finditer(text):
         digits = m.group(1)
-        if digits.startswith("0"):
-            continue  # a code, not a quantity
+        if digits.startswith("0") or (m.start() and text[m.start() - 1] in _NOT_BEFORE_NUMBER):
+            continue  # a code or a part of a longer number, not a quantity
         out.edit("kobun.kuraidori", m.start(), m.end(), f"{int(digits):,}", "4桁以上の数は3桁ごとに「,」で区切ります")
     for m in _KANSUUJI.finditer(text):
+        if m.start() and _KANJI_BEFORE.match(text, m.start() - 1):
+            continue  # 第三者, 十二回: part of a longer word or numeral
         out.edit("kobun.kansuuji", m.start(), m.end(), _KAN_DIGIT[m.group(1)], "横書きの数量は算用数字で書きます")
 
 
@@ -358,8 +362,9 @@ def _keishiki_meishi(text: str, sents: list[Sentence], out: _Collector) -> None:
                 out.edit("kobun.keishiki-meishi", m.start, m.end, _KEISHIKI[w], why.format(_KEISHIKI[w]))
 
 
-_KEISHIKI_HINT = re.compile("[事時所物為訳様]|通り")
-_HOJO_HINT = re.compile("[てで]も?(?:下さ|頂|戴|行|見|置|居|貰|上|差し上|仕舞|欲|良|来)|致")
+_KEISHIKI_HINT = re.compile("[ぁ-ん](?:[事時所物為訳様](?![一-鿿])|通り)")
+_HOJO_HINT = re.compile("[てで]も?(?:下さ|頂|戴|貰|仕舞|欲し|差し上げ|上げ|行[かきくけこっ]|見[るたてなまよれ]|置[かきくけこい]"
+                        "|居[るたてなま]|良[いかくけ]|来[るたてなまいれ])|致[しすさせ]")
 _GRAMMAR_HINT = re.compile(
     "[いきしちにひみりえけせてねへめれげぜでべぺ一-鿿]れ[るなまたずばろよ]"  # 見れる, 食べれる, 書けれる
     "|[かがたなばまらわ]させ"  # 書かさせる, 読まさせる
@@ -521,7 +526,8 @@ _COMPOUND_NEXT = frozenset({"つい", "つき", "おい", "おけ", "対し", "�
 
 
 _PARTICLE_HINT = re.compile(r"(が|を|で|は|へ|に|より)[^ぁ-ゖ、。，\s]{1,10}\1")
-_DOUBLE_HINT = re.compile(r"(.{1,6}?)\1")
+_DOUBLE_HINT = re.compile(r"([ぁ-ゖ])\1|([一-鿿ァ-ヺ]{2,6})\2")
+_GA_HINT = re.compile("が[、，][^。]*が")
 _HEAD = re.compile(r"\s*([^\s、，。]{1,8})[、，]")
 
 
@@ -532,7 +538,7 @@ def _repetition(text: str, sents: list[Sentence], out: _Collector) -> None:
     for s in sents:
         if _PARTICLE_HINT.search(s.text):
             _particles(text, s, out)
-        if s.text.count("が") >= 2:
+        if _GA_HINT.search(s.text):
             found = [m for m in s.morphs if m.surface == "が" and m.feature[1] == "接続助詞"]
             if len(found) >= 2:
                 out.note("kobun.setsuzoku-ga", found[1].start, found[1].end,
@@ -609,21 +615,31 @@ _POLITE_END = re.compile(r"(?:です|でした|でしょう|ます|ました|ま
 _PLAIN_END = re.compile(r"(?:である|であった|であろう|ではない|だ|だった|だろう)[。！？!?]$")
 
 
+_BLANK_LINE = re.compile(r"\n[ \t　]*\n")
+
+
 def _buntai(text: str, sents: list[Sentence], out: _Collector) -> None:
     """です・ます and である mixed in one paragraph: note the sentences in the less used style.
 
     Paragraphs (blocks between blank lines) are judged one by one: official documents keep rules
     in である体 and explanations in です・ます体 in separate blocks, which is not a mix."""
-    paragraphs: dict[int, list[Sentence]] = {}
+    breaks = [m.start() for m in _BLANK_LINE.finditer(text)]
+    groups: list[list[Sentence]] = [[]]
+    b = 0
     for s in sents:
-        paragraphs.setdefault(text.count("\n\n", 0, s.start), []).append(s)
-    for group in paragraphs.values():
-        _buntai_paragraph(text, group, out)
+        while b < len(breaks) and breaks[b] < s.start:
+            b += 1
+            groups.append([])
+        groups[-1].append(s)
+    for group in groups:
+        if len(group) > 1:
+            _buntai_paragraph(text, group, out)
 
 
 def _buntai_paragraph(text: str, sents: list[Sentence], out: _Collector) -> None:
     polite: list[tuple[int, int]] = []
     plain: list[tuple[int, int]] = []
+    undecided: list[Sentence] = []
     for s in sents:
         body = s.text.strip()
         if "「" in body or "」" in body or not body.endswith(("。", "！", "？")):
@@ -637,12 +653,17 @@ def _buntai_paragraph(text: str, sents: list[Sentence], out: _Collector) -> None
         m = _POLITE_END.search(body) or _PLAIN_END.search(body)
         if m:
             (polite if m.re is _POLITE_END else plain).append((offset + m.start(), offset + len(body) - 1))
-            continue
+        else:
+            undecided.append(s)
+    if not polite:
+        return  # no です・ます here: nothing can be mixed with it (and nothing needs analysing)
+    for s in undecided:
         last = _last_predicate(s)
         if last is not None:
             plain.append((last.start, last.end))
-    if not polite or not plain:
+    if not plain:
         return
+    plain.sort()
     minority, style = (plain, "である体") if len(plain) < len(polite) else (polite, "です・ます体")
     if len(plain) == len(polite):
         minority, style = (plain, "である体") if plain[0][0] > polite[0][0] else (polite, "です・ます体")
