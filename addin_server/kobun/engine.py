@@ -527,8 +527,12 @@ _COMPOUND_NEXT = frozenset({"つい", "つき", "おい", "おけ", "対し", "�
 
 _PARTICLE_HINT = re.compile(r"(が|を|で|は|へ|に|より)[^ぁ-ゖ、。，\s]{1,10}\1")
 _DOUBLE_HINT = re.compile(r"([ぁ-ゖ])\1|([一-鿿ァ-ヺ]{2,6})\2")
-_GA_HINT = re.compile("が[、，][^。]*が")
-_HEAD = re.compile(r"\s*([^\s、，。]{1,8})[、，]")
+_GA_HINT = re.compile("が[^。]*が")
+_CONJUNCTIONS = ("しかし", "しかしながら", "また", "さらに", "そして", "ただし", "なお", "だが", "でも", "ところが",
+                 "そのため", "したがって", "つまり", "すなわち", "一方", "また", "それで", "だから", "けれども",
+                 "ところで", "あるいは", "もしくは", "または", "および", "かつ", "それから", "次に", "加えて",
+                 "例えば", "特に", "むしろ", "もっとも", "ゆえに", "よって", "それでも", "それとも")
+_HEAD = re.compile(r"\s*(?:([^\s、，。]{1,8})[、，]|(" + "|".join(sorted(set(_CONJUNCTIONS), key=len, reverse=True)) + "))")
 
 
 def _repetition(text: str, sents: list[Sentence], out: _Collector) -> None:
@@ -550,10 +554,12 @@ def _repetition(text: str, sents: list[Sentence], out: _Collector) -> None:
                     out.edit("kobun.renzoku-go", ms[i - 1].end, ms[i].end, "", f"「{ms[i].surface}」が続けて書かれています")
         if s.text.count("、") + s.text.count("，") >= 4:
             ms = s.morphs
-            tens = [m for i, m in enumerate(ms) if m.surface in ("、", "，") and not _enumeration(ms, i)]
-            if len(tens) >= 4:
-                out.note("kobun.touten-kata", tens[3].start, tens[3].end,
-                         f"一文に読点が{len(tens)}個あります（語を並べる読点を除く）。文を分けてください")
+            marks = [(i, m) for i, m in enumerate(ms) if m.surface in ("、", "，")]
+            tens = [m for i, m in marks if not _enumeration(ms, i)]
+            if len(tens) >= 4 or len(marks) >= 6:
+                at = tens[3] if len(tens) >= 4 else marks[5][1]
+                out.note("kobun.touten-kata", at.start, at.end,
+                         f"一文に読点が{len(marks)}個あります。文を分けてください")
         if len(s.text.strip()) > 200:
             out.note("kobun.bun-nagasa", s.start, s.end, f"一文が{len(s.text.strip())}字あります。文を分けてください")
         head = _HEAD.match(s.text)
@@ -561,12 +567,13 @@ def _repetition(text: str, sents: list[Sentence], out: _Collector) -> None:
         if head is None:
             prev_head = None
             continue
-        if prev_head == (head.group(1), line):
+        word = head.group(1) or head.group(2)
+        if prev_head == (word, line):
             first = next((m for m in s.morphs if m.feature[0] not in ("補助記号", "記号", "空白")), None)
-            if first is not None and first.feature[0] == "接続詞" and first.surface == head.group(1):
+            if first is not None and first.feature[0] == "接続詞" and first.surface == word:
                 out.note("kobun.setsuzokushi-renzoku", first.start, first.end,
                          f"前の文と同じ接続詞「{first.surface}」で始まっています")
-        prev_head = (head.group(1), line)
+        prev_head = (word, line)
 
 
 def _particles(text: str, s: Sentence, out: _Collector) -> None:
