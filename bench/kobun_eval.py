@@ -38,6 +38,24 @@ def found(text: str) -> Counter[str]:
     return Counter([c.rule for c in report.corrections] + [n.rule for n in report.notes])
 
 
+def heldout() -> None:
+    rows = [line.split("\t") for line in (ROOT / "tests/kobun/heldout.tsv").read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    clean = [t for label, t in rows if label == "clean"]
+    problems = [(set(label.split(",")), t) for label, t in rows if label != "clean"]
+    quiet = [t for t in clean if not found(t)]
+    hit = [t for labels, t in problems if labels <= set(found(t))]
+    flagged = [t for labels, t in problems if found(t)]
+    print(f"held-out set: {len(clean)} clean, {len(problems)} with a problem; clean left alone {len(quiet)}/{len(clean)}; "
+          f"problems found by their own rule {len(hit)}/{len(problems)} (found by any rule {len(flagged)})")
+    for labels, t in problems:
+        if not labels <= set(found(t)):
+            print("  missed:", ",".join(sorted(labels)), t, dict(found(t)))
+    for t in clean:
+        if found(t):
+            print("  false positive:", t, dict(found(t)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--show", action="store_true", help="print every false positive and miss")
@@ -92,6 +110,8 @@ def main() -> None:
     t_all, f_all = sum(tp.values()), sum(fp.values())
     print(f"| all | | {sum(labelled.values())} | {t_all} | {f_all} | {t_all / max(t_all + f_all, 1):.0%} "
           f"| {t_all / max(sum(labelled.values()), 1):.0%} |")
+    print()
+    heldout()
 
 
 if __name__ == "__main__":

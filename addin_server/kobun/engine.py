@@ -508,12 +508,12 @@ def _phrases(text: str, sents: list[Sentence], out: _Collector) -> None:
         if "することができ" not in s.text:
             continue
         ms = s.morphs
-        for i, m in enumerate(ms):
+        for i, w in enumerate(ms):
             # サ変名詞 + することができる -> サ変名詞 + できる (利用することができる -> 利用できる)
-            if (m.surface == "する" and i > 0 and i + 3 < len(ms) and ms[i + 1].surface == "こと"
+            if (w.surface == "する" and i > 0 and i + 3 < len(ms) and ms[i + 1].surface == "こと"
                     and ms[i + 2].surface == "が" and ms[i + 3].surface.startswith("でき")
-                    and ms[i - 1].feature[:3] == ("名詞", "普通名詞", "サ変可能") and ms[i - 1].end == m.start):
-                out.edit("kobun.jouchou", m.start, ms[i + 3].end, ms[i + 3].surface,
+                    and ms[i - 1].feature[:3] == ("名詞", "普通名詞", "サ変可能") and ms[i - 1].end == w.start):
+                out.edit("kobun.jouchou", w.start, ms[i + 3].end, ms[i + 3].surface,
                          "「〜することができる」は「〜できる」と短く書けます")
 
 

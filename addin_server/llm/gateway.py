@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import openai
 
@@ -127,7 +127,7 @@ class Gateway:
             return
         messages = build_messages("summarize", _source(text, cells), instruction)
         parts: list[str] = []
-        usage: dict[str, int | None] = {}
+        usage = _Usage(prompt_tokens=None, completion_tokens=None)
         model = self.settings.llm_model
         with model_errors():
             stream = self.client.chat.completions.create(
@@ -223,7 +223,12 @@ def _content(resp: Any) -> str:
     return content
 
 
-def _usage(resp: Any) -> dict[str, int | None]:
+class _Usage(TypedDict):
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+def _usage(resp: Any) -> _Usage:
     usage = getattr(resp, "usage", None)
     return {
         "prompt_tokens": getattr(usage, "prompt_tokens", None),
