@@ -57,6 +57,10 @@ _RULES = [
     Rule("kobun.touten-kata", "一文に読点を多く打たない", KANGAEKATA, "note"),
     Rule("kobun.renzoku-go", "同じ語を続けて書かない", KANGAEKATA, "edit"),
     Rule("kobun.bun-nagasa", "一文を長くしすぎない", KANGAEKATA, "note"),
+    Rule("kobun.josuushi-ka", "「か月」「か所」の「か」は平仮名で書く（「ヶ」「ケ」は用いない）", KANGAEKATA, "edit"),
+    Rule("kobun.kuuhaku", "和文の語と語の間に空白を入れない", KANGAEKATA, "edit"),
+    Rule("kobun.kigou-zenkaku", "和文の感嘆符・疑問符は全角で書く", KANGAEKATA, "edit"),
+    Rule("kobun.kakko-taiou", "括弧の開きと閉じを対応させる", KANGAEKATA, "note"),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

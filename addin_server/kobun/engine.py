@@ -154,7 +154,7 @@ def check(text: str) -> Report:
 # --- character rules ----------------------------------------------------------------------
 
 _NFD_MARK = re.compile(r".[\u3099\u309a]")
-_INVISIBLE = re.compile(r"[\u200b\u2060\ufeff]")
+_INVISIBLE = re.compile(r"[\u200b\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HALF_KANA = re.compile(r"[\uff61-\uff9f]+")
 _FULL_ALNUM = re.compile(r"[Ａ-Ｚａ-ｚ０-９]+")
 _DOUBLED_MARK = re.compile(r"(。|、)\1+")
@@ -206,12 +206,52 @@ def _punctuation(text: str, sents: list[Sentence], out: _Collector) -> None:
     for m in _HALF_PERIOD.finditer(text) if "." in text else ():
         if m.group() == ".":
             out.edit("kobun.kutouten", m.start(), m.end(), "。", "和文の句点は「。」を用います")
+    for m in _KA_COUNTER.finditer(text):
+        out.edit("kobun.josuushi-ka", m.start(), m.end(), "か", "「か月」「か所」などの「か」は平仮名で書きます")
+    for m in _HALF_MARK.finditer(text) if ("!" in text or "?" in text) else ():
+        full = "！" if m.group() == "!" else "？"
+        out.edit("kobun.kigou-zenkaku", m.start(), m.end(), full, f"和文の中では「{full}」と全角で書きます")
+    for s in sents:
+        body = s.text.rstrip()
+        if body.endswith("。") and (" " in body or "　" in body):
+            for m in _JA_SPACE.finditer(s.text):
+                out.edit("kobun.kuuhaku", s.start + m.start(), s.start + m.end(), "", "和文の語と語の間に空白は入れません")
+    _brackets(text, out)
     for m in _HALF_PAREN.finditer(text) if "(" in text else ():
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
         if re.match(_JA_CHAR, before or "x") or re.match(f"[{_JA}]", after or "x"):
             out.edit("kobun.kakko", m.start(), m.start() + 1, "（", "和文の括弧は全角「（）」を用います")
             out.edit("kobun.kakko", m.end() - 1, m.end(), "）", "和文の括弧は全角「（）」を用います")
+
+
+_KA_COUNTER = re.compile(r"(?<=[0-9０-９一二三四五六七八九十何数])[ヶケヵカ](?=月|所|国|年|条)")
+_HALF_MARK = re.compile(rf"(?<=[{_JA}])[!?](?=$|\s|[{_JA}」』）])")
+_JA_SPACE = re.compile(r"(?<=[ぁ-ゖァ-ヺ一-鿿々、])[ 　]+(?=[ぁ-ゖァ-ヺ一-鿿々])")
+_OPEN = {"「": "」", "『": "』", "（": "）", "【": "】", "〔": "〕", "［": "］"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
+
+
+def _brackets(text: str, out: _Collector) -> None:
+    """Japanese brackets that do not pair up: a note on the one left over (no single fix)."""
+    if not any(c in text for c in _CLOSE) and not any(c in text for c in _OPEN):
+        return
+    stack: list[tuple[str, int]] = []
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            stack.append((ch, i))
+        elif ch in _CLOSE:
+            if stack and stack[-1][0] == _CLOSE[ch]:
+                stack.pop()
+            elif any(o == _CLOSE[ch] for o, _ in stack):
+                while stack and stack[-1][0] != _CLOSE[ch]:  # the openings in between never close
+                    o, at = stack.pop()
+                    out.note("kobun.kakko-taiou", at, at + 1, f"「{o}」に対応する「{_OPEN[o]}」がありません")
+                stack.pop()
+            else:
+                out.note("kobun.kakko-taiou", i, i + 1, f"「{ch}」に対応する「{_CLOSE[ch]}」がありません")
+    for o, at in stack:
+        out.note("kobun.kakko-taiou", at, at + 1, f"「{o}」に対応する「{_OPEN[o]}」がありません")
 
 
 _COUNTERS = ("円|人|件|個|枚|冊|台|世帯|名|本|回|箇所|か所|戸|社|団体|校|平方メートル|㎡|km|kg|キロ|トン|"
@@ -560,7 +600,7 @@ def _repetition(text: str, sents: list[Sentence], out: _Collector) -> None:
                 at = tens[3] if len(tens) >= 4 else marks[5][1]
                 out.note("kobun.touten-kata", at.start, at.end,
                          f"一文に読点が{len(marks)}個あります。文を分けてください")
-        if len(s.text.strip()) > 200:
+        if len(s.text.strip()) > 100:
             out.note("kobun.bun-nagasa", s.start, s.end, f"一文が{len(s.text.strip())}字あります。文を分けてください")
         head = _HEAD.match(s.text)
         line = _line_of(text, s.start)

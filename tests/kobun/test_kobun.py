@@ -65,6 +65,10 @@ def corrected(text: str) -> str:
     ("kobun.jouchou", "従来から実施している。", "従来実施している。"),
     ("kobun.jouchou", "第1回目の会議", "第1回の会議"),
     ("kobun.renzoku-go", "書類をを提出", "書類を提出"),
+    ("kobun.josuushi-ka", "3ヶ月後", "3か月後"),
+    ("kobun.kuuhaku", "申請書 を提出する。", "申請書を提出する。"),
+    ("kobun.kigou-zenkaku", "参加できますか?", "参加できますか？"),
+    ("kobun.fukashi-moji", "申請書\x07を提出", "申請書を提出"),
 ])
 def test_rule_corrects_with_its_id_and_source(rule, before, after):
     result = offline.proofread(before)
@@ -87,6 +91,9 @@ def test_rule_corrects_with_its_id_and_source(rule, before, after):
     "「大阪市ＤＸの推進に関する規程」",  # a quoted title stays as written
     "2024年に開始しました。電話番号は06-1234-5678です。",  # years and codes are not quantities
     "サーバーとユーザーID",
+    "第1章 総則",  # a heading: no 。, its space stays
+    "「申請書（様式第1号）」を提出する。",  # brackets that pair up
+    "令和7年4月1日から3か月間",
 ])
 def test_quiet_where_the_text_is_right(text):
     report = check(text)
@@ -101,6 +108,8 @@ def test_quiet_where_the_text_is_right(text):
     ("kobun.setsuzokushi-renzoku", "予算を確保した。しかし、人員が不足している。しかし、継続する。", "しかし"),
     ("kobun.touten-kata", "申請書は、記入例を参考にして、必要事項を記入し、書類をそろえて、提出する。", "、"),
     ("kobun.jouchou", "約100人程度が参加した。", "約100人程度"),
+    ("kobun.kakko-taiou", "「申請書の様式は、窓口で配布します。", "「"),
+    ("kobun.kakko-taiou", "詳細は別紙）を御覧ください。", "）"),
 ])
 def test_notes_have_a_span_and_no_replacement(rule, text, span):
     report = check(text)
