@@ -600,7 +600,7 @@ def _repetition(text: str, sents: list[Sentence], out: _Collector) -> None:
                 at = tens[3] if len(tens) >= 4 else marks[5][1]
                 out.note("kobun.touten-kata", at.start, at.end,
                          f"一文に読点が{len(marks)}個あります。文を分けてください")
-        if len(s.text.strip()) > 100:
+        if len(s.text.strip()) > 120:
             out.note("kobun.bun-nagasa", s.start, s.end, f"一文が{len(s.text.strip())}字あります。文を分けてください")
         head = _HEAD.match(s.text)
         line = _line_of(text, s.start)
