@@ -28,6 +28,7 @@ class Rule:
 _RULES = [
     Rule("kobun.keishiki-meishi", "形式名詞は仮名で書く", KANJI_SHIYOU, "edit"),
     Rule("kobun.hojo-doushi", "補助動詞・補助形容詞は仮名で書く", KANJI_SHIYOU, "edit"),
+    Rule("kobun.kana-goku", "ある・いる・ない・なる（…になる）は仮名で書く", KANJI_SHIYOU, "edit"),
     Rule("kobun.fukushi", "副詞・連体詞の仮名書き（例外・表外字・表外訓）", KANJI_SHIYOU, "edit"),
     Rule("kobun.setsuzokushi", "接続詞は仮名、及び・並びに・又は・若しくはは漢字", KANJI_SHIYOU, "edit"),
     Rule("kobun.joshi-jodoushi", "助詞・助動詞は仮名で書く", KANJI_SHIYOU, "edit"),

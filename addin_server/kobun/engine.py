@@ -230,14 +230,14 @@ _HALF_MARK = re.compile(rf"(?<=[{_JA}])[!?](?=$|\s|[{_JA}」』）])")
 _JA_SPACE = re.compile(r"(?<=[ぁ-ゖァ-ヺ一-鿿々、])[ 　]+(?=[ぁ-ゖァ-ヺ一-鿿々])")
 _OPEN = {"「": "」", "『": "』", "（": "）", "【": "】", "〔": "〕", "［": "］"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
+_BRACKET = re.compile("[" + "".join(_OPEN) + "".join(_CLOSE) + "]")
 
 
 def _brackets(text: str, out: _Collector) -> None:
     """Japanese brackets that do not pair up: a note on the one left over (no single fix)."""
-    if not any(c in text for c in _CLOSE) and not any(c in text for c in _OPEN):
-        return
     stack: list[tuple[str, int]] = []
-    for i, ch in enumerate(text):
+    for b in _BRACKET.finditer(text):
+        i, ch = b.start(), b.group()
         if ch in _OPEN:
             stack.append((ch, i))
         elif ch in _CLOSE:
@@ -446,6 +446,28 @@ def _hojo_doushi(text: str, sents: list[Sentence], out: _Collector) -> None:
                 out.edit("kobun.hojo-doushi", m.start, m.end, kana, f"補助的に用いる「{kana}」は仮名で書きます")
 
 
+_KANA_GOKU = {"有る": ("有", "あ"), "無い": ("無", "な"), "居る": ("居", "い"), "成る": ("成", "な")}
+_KANA_GOKU_HINT = re.compile("[有無居成]")
+
+
+def _kana_goku(text: str, sents: list[Sentence], out: _Collector) -> None:
+    """ある, いる, ない and なる (…になる) in kana (公用文における漢字使用等について 1(4)):
+    問題が有る -> ある, 欠点が無い -> ない; 成る stays where it means "consist of" (…から成る)."""
+    for s in sents:
+        if not _KANA_GOKU_HINT.search(s.text):
+            continue
+        ms = s.morphs
+        for i, m in enumerate(ms):
+            f = m.feature
+            pair = _KANA_GOKU.get(f[7])
+            if pair is None or f[1] != "非自立可能" or not m.surface.startswith(pair[0]):
+                continue
+            if f[7] == "成る" and not (i and ms[i - 1].surface in ("に", "と")):
+                continue
+            kana = pair[1] + m.surface[1:]
+            out.edit("kobun.kana-goku", m.start, m.end, kana, f"「{kana}」は仮名で書きます")
+
+
 # --- grammar that official writing avoids ------------------------------------------------------
 
 @lru_cache(maxsize=4096)
@@ -567,7 +589,7 @@ _COMPOUND_NEXT = frozenset({"つい", "つき", "おい", "おけ", "対し", "�
 
 _PARTICLE_HINT = re.compile(r"(が|を|で|は|へ|に|より)[^ぁ-ゖ、。，\s]{1,10}\1")
 _DOUBLE_HINT = re.compile(r"([ぁ-ゖ])\1|([一-鿿ァ-ヺ]{2,6})\2")
-_GA_HINT = re.compile("が[^。]*が")
+_GA_HINT = re.compile("[たるだすいうんね]が[^。]*[たるだすいうんね]が")  # 〜したが、…〜だったが
 _CONJUNCTIONS = ("しかし", "しかしながら", "また", "さらに", "そして", "ただし", "なお", "だが", "でも", "ところが",
                  "そのため", "したがって", "つまり", "すなわち", "一方", "また", "それで", "だから", "けれども",
                  "ところで", "あるいは", "もしくは", "または", "および", "かつ", "それから", "次に", "加えて",
@@ -662,6 +684,7 @@ _POLITE_END = re.compile(r"(?:です|でした|でしょう|ます|ました|ま
 _PLAIN_END = re.compile(r"(?:である|であった|であろう|ではない|だ|だった|だろう)[。！？!?]$")
 
 
+_PLAIN_TAIL = frozenset("うくぐすつぬぶむるいたださ")
 _BLANK_LINE = re.compile(r"\n[ \t　]*\n")
 
 
@@ -705,6 +728,8 @@ def _buntai_paragraph(text: str, sents: list[Sentence], out: _Collector) -> None
     if not polite:
         return  # no です・ます here: nothing can be mixed with it (and nothing needs analysing)
     for s in undecided:
+        if s.text.rstrip()[-2:-1] not in _PLAIN_TAIL:
+            continue  # 体言止め and the like: no predicate to judge (and nothing to analyse)
         last = _last_predicate(s)
         if last is not None:
             plain.append((last.start, last.end))
@@ -733,6 +758,6 @@ def _last_predicate(s: Sentence) -> Morpheme | None:
 
 
 _PIPELINE: list[Callable[[str, list[Sentence], _Collector], None]] = [
-    _characters, _punctuation, _ranuki, _phrases, _word_lists, _keishiki_meishi, _hojo_doushi,
+    _characters, _punctuation, _ranuki, _phrases, _word_lists, _keishiki_meishi, _hojo_doushi, _kana_goku,
     _gairaigo, _numbers, _repetition, _buntai,
 ]

@@ -66,6 +66,8 @@ def corrected(text: str) -> str:
     ("kobun.jouchou", "第1回目の会議", "第1回の会議"),
     ("kobun.renzoku-go", "書類をを提出", "書類を提出"),
     ("kobun.josuushi-ka", "3ヶ月後", "3か月後"),
+    ("kobun.kana-goku", "その点に問題が有る。", "その点に問題がある。"),
+    ("kobun.kana-goku", "合計すると1万円に成る。", "合計すると1万円になる。"),
     ("kobun.kuuhaku", "申請書 を提出する。", "申請書を提出する。"),
     ("kobun.kigou-zenkaku", "参加できますか?", "参加できますか？"),
     ("kobun.fukashi-moji", "申請書\x07を提出", "申請書を提出"),
@@ -94,6 +96,7 @@ def test_rule_corrects_with_its_id_and_source(rule, before, after):
     "第1章 総則",  # a heading: no 。, its space stays
     "「申請書（様式第1号）」を提出する。",  # brackets that pair up
     "令和7年4月1日から3か月間",
+    "委員会は、委員10人で成る。無料です。居住地を記入する。",  # 成る (consist of), 無料, 居住
 ])
 def test_quiet_where_the_text_is_right(text):
     report = check(text)
@@ -175,8 +178,8 @@ def test_labelled_problems_are_found_by_their_rule():
 
 @pytest.mark.shared
 def test_the_city_guideline_gets_only_the_explained_findings():
-    """The guideline is clean official text except four spots (docs/proofreading.md explains
-    each: the 2010 訓令 writes 及び・又は in kanji, とともに in kana, and 〜できる is shorter)."""
+    """The guideline is clean official text except five spots (docs/proofreading.md explains
+    each: the 2010 訓令 writes 及び・又は in kanji, とともに and ない in kana; 〜できる is shorter)."""
     path = SHARED_DIR / "guideline" / "osaka-genai-guideline-v2.1.ja.txt"
     require("SHARED", path.exists(), f"guideline text not found at {path}")
     report = check(path.read_text(encoding="utf-8"))
@@ -184,6 +187,7 @@ def test_the_city_guideline_gets_only_the_explained_findings():
     assert sorted((c.rule, c.original, c.replacement) for c in report.corrections) == [
         ("kobun.joshi-jodoushi", "と共に", "とともに"),
         ("kobun.jouchou", "することができる", "できる"),
+        ("kobun.kana-goku", "無い", "ない"),
         ("kobun.setsuzokushi", "および", "及び"),
         ("kobun.setsuzokushi", "または", "又は"),
     ]
