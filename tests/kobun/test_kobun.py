@@ -96,7 +96,7 @@ def test_rule_corrects_with_its_id_and_source(rule, before, after):
     "第1章 総則",  # a heading: no 。, its space stays
     "「申請書（様式第1号）」を提出する。",  # brackets that pair up
     "令和7年4月1日から3か月間",
-    "委員会は、委員10人で成る。無料です。居住地を記入する。",  # 成る (consist of), 無料, 居住
+    "委員会は、委員10人で成る。料金は無料とする。居住地を記入する。",  # 成る (consist of), 無料, 居住
 ])
 def test_quiet_where_the_text_is_right(text):
     report = check(text)
