@@ -6,6 +6,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from addin_server.kobun import RULES, check, lexicon
 from addin_server.llm import offline
@@ -191,3 +193,25 @@ def test_the_city_guideline_gets_only_the_explained_findings():
         ("kobun.setsuzokushi", "および", "及び"),
         ("kobun.setsuzokushi", "または", "又は"),
     ]
+
+
+_PIECES = st.sampled_from([
+    "事", "時", "下さい", "て", "で", "見れる", "書かさせ", "てる", "、", "。", "，", ",", ".", "(", ")", "「", "」",
+    "１２", "ｶﾞ", "カ\u3099", "\u200b", "\r", "\t", " ", "　", "\n", "\n\n", "が", "を", "しかし", "です", "である",
+    "1000円", "三回", "または", "サーバ", "行なう", "ないわけではない", "😀", "\x00", "A", "ー", "－",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=4)), max_size=40).map("".join))
+def test_any_text_gives_well_placed_results(text):
+    report = check(text)
+    last_end = -1
+    for c in report.corrections:
+        assert text[c.start:c.end] == c.original and c.start >= last_end and c.rule in RULES
+        assert "\n" not in c.original
+        last_end = c.end
+    for n in report.notes:
+        assert 0 <= n.start < n.end <= len(text) and text[n.start:n.end] == n.original and n.rule in RULES
+    result = offline.proofread(text)
+    assert apply_edits(text, result.edits) == result.text
