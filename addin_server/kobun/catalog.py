@@ -61,6 +61,7 @@ _RULES = [
     Rule("kobun.josuushi-ka", "「か月」「か所」の「か」は平仮名で書く（「ヶ」「ケ」は用いない）", KANGAEKATA, "edit"),
     Rule("kobun.kuuhaku", "和文の語と語の間に空白を入れない", KANGAEKATA, "edit"),
     Rule("kobun.kigou-zenkaku", "和文の感嘆符・疑問符は全角で書く", KANGAEKATA, "edit"),
+    Rule("kobun.kuten-nuke", "文の終わりに句点「。」を打つ", KANGAEKATA, "note"),
     Rule("kobun.kakko-taiou", "括弧の開きと閉じを対応させる", KANGAEKATA, "note"),
 ]
 

@@ -217,6 +217,9 @@ def _punctuation(text: str, sents: list[Sentence], out: _Collector) -> None:
             for m in _JA_SPACE.finditer(s.text):
                 out.edit("kobun.kuuhaku", s.start + m.start(), s.start + m.end(), "", "和文の語と語の間に空白は入れません")
     _brackets(text, out)
+    for m in _UNFINISHED.finditer(text) if "。" in text else ():
+        last = m.start() + len(m.group().rstrip()) - 1
+        out.note("kobun.kuten-nuke", last, last + 1, "文の終わりに句点「。」がありません（同じ行の他の文には付いています）")
     for m in _HALF_PAREN.finditer(text) if "(" in text else ():
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
@@ -228,6 +231,8 @@ def _punctuation(text: str, sents: list[Sentence], out: _Collector) -> None:
 _KA_COUNTER = re.compile(r"(?<=[0-9０-９一二三四五六七八九十何数])[ヶケヵカ](?=月|所|国|年|条)")
 _HALF_MARK = re.compile(rf"(?<=[{_JA}])[!?](?=$|\s|[{_JA}」』）])")
 _JA_SPACE = re.compile(r"(?<=[ぁ-ゖァ-ヺ一-鿿々、])[ 　]+(?=[ぁ-ゖァ-ヺ一-鿿々])")
+# A line whose sentences end in 。 but whose last one does not, ending like a predicate.
+_UNFINISHED = re.compile(r"(?<=。)[^\S\n]*[^\s。「」（）()][^。\n]{3,}?(?:[るたすいだ]|ます|です|ません)[^\S\n]*$", re.MULTILINE)
 _OPEN = {"「": "」", "『": "』", "（": "）", "【": "】", "〔": "〕", "［": "］"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
 _BRACKET = re.compile("[" + "".join(_OPEN) + "".join(_CLOSE) + "]")

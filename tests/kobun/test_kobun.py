@@ -114,6 +114,7 @@ def test_quiet_where_the_text_is_right(text):
     ("kobun.touten-kata", "申請書は、記入例を参考にして、必要事項を記入し、書類をそろえて、提出する。", "、"),
     ("kobun.jouchou", "約100人程度が参加した。", "約100人程度"),
     ("kobun.kakko-taiou", "「申請書の様式は、窓口で配布します。", "「"),
+    ("kobun.kuten-nuke", "説明会を開催します。資料は後日送付します  ", "す"),
     ("kobun.kakko-taiou", "詳細は別紙）を御覧ください。", "）"),
 ])
 def test_notes_have_a_span_and_no_replacement(rule, text, span):
