@@ -452,7 +452,7 @@ def _hojo_doushi(text: str, sents: list[Sentence], out: _Collector) -> None:
 
 
 _KANA_GOKU = {"有る": ("有", "あ"), "無い": ("無", "な"), "居る": ("居", "い"), "成る": ("成", "な")}
-_KANA_GOKU_HINT = re.compile("[有無居成]")
+_KANA_GOKU_HINT = re.compile("有[るりっれろ]|無[いくかけさ]|居[るたてなまれ]|成[るりっれろ]")
 
 
 def _kana_goku(text: str, sents: list[Sentence], out: _Collector) -> None:
