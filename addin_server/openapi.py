@@ -78,12 +78,31 @@ class EditSchema(Schema):
     reason = fields.String(required=True)
     row = fields.Integer()
     col = fields.Integer()
+    source = fields.String(metadata={"enum": ["rules", "model"],
+                                     "description": "校正の出所: 公用文ルール（rules）か AI モデル（model）か"})
+    rule = fields.String(metadata={"description": "ルールの ID（source が rules のとき。例: kobun.keishiki-meishi）"})
+    convention = fields.String(metadata={"description": "根拠とした表記の基準（例: 公用文作成の考え方（2022））"})
+
+
+class NoteSchema(Schema):
+    """A span worth a second look where the rules see no single right fix (no replacement)."""
+
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    original = fields.String(required=True)
+    reason = fields.String(required=True)
+    rule = fields.String(required=True)
+    convention = fields.String(required=True)
+    row = fields.Integer()
+    col = fields.Integer()
 
 
 class ResultSchema(Schema):
     text = fields.String(required=True)
     edits = fields.List(fields.Nested(EditSchema), required=True)
     cells = fields.List(fields.List(CellField(allow_none=True)))
+    notes = fields.List(fields.Nested(NoteSchema), metadata={
+        "description": "校正のみ: 置き換え案のない指摘（位置は要求テキストのコードポイント、セルでは row/col 付き）"})
 
 
 class ErrorDetailSchema(Schema):

@@ -17,6 +17,7 @@ one time budget (DB_DEADLINE).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -52,6 +53,7 @@ class OperationResult:
     model: str | None = None
     cells: list[list[Any]] | None = None  # proofread of a cell range: corrected values
     cell_edits: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # proofread: result.notes (issue 13)
 
     def to_response(self) -> dict[str, Any]:
         findings = [f.to_dict() for f in self.findings]
@@ -67,6 +69,8 @@ class OperationResult:
         if self.cells is not None:
             result["cells"] = self.cells
             result["edits"] = self.cell_edits
+        if self.operation == "proofread":
+            result["notes"] = self.notes
         return {
             "request_id": self.request_id,
             "allowed": True,
@@ -258,17 +262,21 @@ class AssistantService:
         answer = self.gateway.proofread(joined, instruction)
         corrected: list[list[Any]] = [[None for _ in row] for row in cells]
         cell_edits: list[dict[str, Any]] = []
+        cell_notes: list[dict[str, Any]] = []
         offset = 0
         for r, c, value in places:
             end = offset + len(value)
             mine = [e for e in answer.edits if offset <= e.start and e.end <= end]
-            local = [Edit(e.start - offset, e.end - offset, e.original, e.replacement, e.reason) for e in mine]
+            local = [e.shifted(-offset) for e in mine]
             if local:
                 corrected[r][c] = apply_edits(value, local)
                 cell_edits.extend({"row": r, "col": c, **e.to_dict()} for e in local)
+            cell_notes.extend({"row": r, "col": c, **n.shifted(-offset).to_dict()}
+                              for n in answer.notes if offset <= n.start and n.end <= end)
             offset = end + 1
         answer.cells = corrected
         answer.cell_edits = cell_edits
+        answer.cell_notes = cell_notes
         answer.text = "\n".join("\t".join("" if v is None else str(v) for v in row) for row in corrected)
         answer.edits = []
         return answer
@@ -278,13 +286,14 @@ class AssistantService:
         """Phase 2: check the answer, record it, and only then hand it back (masked)."""
         result.findings.extend(self.engine.check_output(req, answer.text, answer.computed))
         result.text = individual_number.redact(answer.text)
-        result.edits = [Edit(e.start, e.end, e.original, individual_number.redact(e.replacement), e.reason)
+        result.edits = [dataclasses.replace(e, replacement=individual_number.redact(e.replacement))
                         for e in answer.edits]
         result.model = answer.model
         result.cells = (None if answer.cells is None
                         else [[individual_number.redact_cell(v) for v in row] for row in answer.cells])
         result.cell_edits = [{**e, "replacement": individual_number.redact(str(e.get("replacement", "")))}
                              for e in answer.cell_edits]
+        result.notes = answer.cell_notes if answer.cells is not None else [n.to_dict() for n in answer.notes]
         try:
             self.store.record(self._record(ident, req, result, outcome="allowed", started=started, answer=answer))
         except AuditUnavailable as exc:

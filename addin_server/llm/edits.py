@@ -10,12 +10,14 @@ import bisect
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from addin_server.kobun import Correction, Note
 from addin_server.policy.detectors.japanese import word_spans
 
 DEFAULT_REASON = "表記・表現の修正"
+SOURCES = ("rules", "model")
 # A hunk boundary: merge diff opcodes closer than this so edits read as words, not letters.
 _WORD_CHARS = re.compile(r"[\w\u3040-\u30ff\u3400-\u9fff\uff10-\uff5a]")
 
@@ -27,9 +29,54 @@ class Edit:
     original: str
     replacement: str
     reason: str = DEFAULT_REASON
+    # Provenance (additive API fields): "rules" or "model"; for rules, the stable rule ID
+    # (kobun.*) and the convention it follows. None is left out of the API body.
+    source: str | None = None
+    rule: str | None = None
+    convention: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d: dict[str, Any] = {"start": self.start, "end": self.end, "original": self.original,
+                             "replacement": self.replacement, "reason": self.reason}
+        for key in ("source", "rule", "convention"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
+        return d
+
+    def shifted(self, delta: int) -> Edit:
+        """The same edit with its offsets moved by `delta` (a cell's text inside the joined text)."""
+        return replace(self, start=self.start + delta, end=self.end + delta)
+
+    @classmethod
+    def from_rule(cls, c: Correction) -> Edit:
+        return cls(c.start, c.end, c.original, c.replacement, c.reason, "rules", c.rule, c.convention)
+
+
+def merge_edits(text: str, model: Iterable[Edit], rules: Iterable[Edit]) -> list[Edit]:
+    """Model and rule edits on one text, without overlap: a rule edit wins over a model edit it
+    touches (it is cited and deterministic; the model's broader rewrite of that span is dropped).
+    A model edit identical to a rule edit is the rule edit. Model edits are marked `source=model`."""
+    kept_rules = validate_edits(text, rules)
+    taken = [(e.start, e.end) for e in kept_rules]
+
+    def clashes(e: Edit) -> bool:
+        for s, t in taken:
+            if e.start < t and s < e.end:
+                return True
+            if e.start == e.end and s <= e.start <= t:  # an insertion at or inside a rule edit
+                return True
+            if s == t and e.start <= s <= e.end:
+                return True
+        return False
+
+    kept_model = [replace(e, source="model") for e in validate_edits(text, model) if not clashes(e)]
+    return sorted(kept_rules + kept_model, key=lambda e: (e.start, e.end))
+
+
+def notes_outside(notes: Iterable[Note], edits: Iterable[Edit]) -> list[Note]:
+    """The notes whose span no applied edit rewrites (a note on text the edits replace is stale)."""
+    spans = [(e.start, e.end) for e in edits]
+    return [n for n in notes if not any(n.start < t and s < n.end for s, t in spans)]
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
@@ -50,6 +97,8 @@ def validate_edits(text: str, raw: Iterable[Mapping[str, Any] | Edit]) -> list[E
             e = item if isinstance(item, Edit) else Edit(
                 start=int(item["start"]), end=int(item["end"]), original=str(item["original"]),
                 replacement=str(item["replacement"]), reason=str(item.get("reason") or DEFAULT_REASON))
+            if e.source is not None and e.source not in SOURCES:
+                continue
         except (KeyError, TypeError, ValueError):
             continue
         if not (0 <= e.start <= e.end <= len(text)) or text[e.start:e.end] != e.original:

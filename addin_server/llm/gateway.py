@@ -17,8 +17,9 @@ import openai
 
 from addin_server.config import ConfigError, Settings
 from addin_server.errors import ModelError, ModelTimeout, ModelUnavailable
+from addin_server.kobun import Note
 from addin_server.llm import offline
-from addin_server.llm.edits import Edit, apply_edits, diff_edits, validate_edits
+from addin_server.llm.edits import Edit, apply_edits, diff_edits, merge_edits, notes_outside, validate_edits
 from addin_server.llm.prompts import PROOFREAD_SCHEMA, build_messages, cells_as_text, parse_proofread_json
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ class ModelAnswer:
     cell_edits: list[dict[str, Any]] = field(default_factory=list)  # edits with their row and col
     # Values the producer computed itself (offline table totals), `{value, formula}`; for common-5.
     computed: list[dict[str, str]] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # proofread: spans to look at, no replacement
+    cell_notes: list[dict[str, Any]] = field(default_factory=list)  # notes with their row and col
 
 
 @contextmanager
@@ -148,9 +151,9 @@ class Gateway:
 
     # -- proofread --------------------------------------------------------------------------
     def proofread(self, text: str, instruction: str | None) -> ModelAnswer:
+        rules = offline.proofread(text)  # the 公用文 rules run on every proofread, with or without a model
         if self.provider == "offline":
-            corrected, edits = offline.proofread(text)
-            return ModelAnswer(text=corrected, edits=edits, model=offline.PROOFREAD_MODEL)
+            return ModelAnswer(text=rules.text, edits=rules.edits, notes=rules.notes, model=offline.PROOFREAD_MODEL)
         messages = build_messages("proofread", text, instruction)
         with model_errors():
             try:
@@ -164,8 +167,10 @@ class Gateway:
                     model=self.settings.llm_model, temperature=0,
                     messages=build_messages("proofread", text, instruction, plain=True))
         content = _content(resp)
-        edits = edits_from_answer(text, content)
-        return ModelAnswer(text=apply_edits(text, edits), edits=edits,
+        model_edits = edits_from_answer(text, content)
+        edits = merge_edits(text, model_edits, rules.edits)
+        notes = notes_outside(rules.notes, [e for e in edits if e.source == "model"])
+        return ModelAnswer(text=apply_edits(text, edits), edits=edits, notes=notes,
                            model=resp.model or self.settings.llm_model, **_usage(resp))
 
 

@@ -1,8 +1,8 @@
 """The offline engine: no model, no network. The embedded default and the fallback for demos.
 
 Summaries are extractive (the highest-scoring sentences of the source, in source order), so
-they never contain a fact that is not in the source. Proofreading applies a few rules of
-公用文 (official writing) conventions. Results are labelled as offline in `model`.
+they never contain a fact that is not in the source. Proofreading applies the 公用文 (official
+writing) rules of `addin_server.kobun`, each edit and note citing its rule and convention. Results are labelled as offline in `model`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from addin_server import kobun
+from addin_server.kobun import Note
 from addin_server.llm.edits import Edit, apply_edits, validate_edits
 
 SUMMARY_MODEL = "offline-extractive-v1"
-PROOFREAD_MODEL = "offline-kobunsho-rules-v1"
+PROOFREAD_MODEL = "offline-kobunsho-rules-v2"
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _TERM = re.compile(r"[\u4e00-\u9fff々]{2,}|[\u30a0-\u30ffー]{2,}|[A-Za-z][A-Za-z0-9]+|\d+")
@@ -112,32 +114,30 @@ def _fmt(n: float) -> str:
 
 # --- proofreading -------------------------------------------------------------------------
 
-_HALF_KANA = re.compile(r"[\uff66-\uff9f]+")
-_FULL_ALNUM = re.compile(r"[Ａ-Ｚａ-ｚ０-９]+")
-_DOUBLED = re.compile(r"(を|が|に|で|へ)\1(?!\1)")
-_RULES: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(r"(?<=[てで])下さい"), "ください", "補助動詞は平仮名で書きます（公用文の表記）"),
-    (re.compile(r"(?<=[てで])頂(?=[きくけいか])"), "いただ", "補助動詞は平仮名で書きます（公用文の表記）"),
-    (re.compile(r"(?<=お願い)致し"), "いたし", "補助動詞は平仮名で書きます（公用文の表記）"),
-    (re.compile(r"出来(?=[るれなませずた])"), "でき", "「できる」は平仮名で書きます（公用文の表記）"),
-    (re.compile(r"。。+"), "。", "句点が重なっています"),
-    (re.compile(r"、、+"), "、", "読点が重なっています"),
-]
+
+class ProofreadResult(tuple[str, list[Edit]]):
+    """(corrected text, edits) — unpacks like the 2-tuple callers expect — plus `notes`: spans
+    with a reason and no replacement, where the rules see no single right fix."""
+
+    notes: list[Note]
+
+    def __new__(cls, text: str, edits: list[Edit], notes: list[Note]) -> ProofreadResult:
+        self = super().__new__(cls, (text, edits))
+        self.notes = notes
+        return self
+
+    @property
+    def text(self) -> str:
+        return self[0]
+
+    @property
+    def edits(self) -> list[Edit]:
+        return self[1]
 
 
-def proofread(text: str) -> tuple[str, list[Edit]]:
-    """Rule-based corrections; returns the corrected text and the edits that make it."""
-    raw: list[Edit] = []
-    for m in _FULL_ALNUM.finditer(text):
-        raw.append(Edit(m.start(), m.end(), m.group(), unicodedata.normalize("NFKC", m.group()),
-                        "英数字は半角で書きます（公用文の表記）"))
-    for m in _HALF_KANA.finditer(text):
-        raw.append(Edit(m.start(), m.end(), m.group(), unicodedata.normalize("NFKC", m.group()),
-                        "半角カタカナは全角で書きます"))
-    for m in _DOUBLED.finditer(text):
-        raw.append(Edit(m.start(), m.end(), m.group(), m.group(1), f"助詞「{m.group(1)}」が重なっています"))
-    for pattern, repl, reason in _RULES:
-        for m in pattern.finditer(text):
-            raw.append(Edit(m.start(), m.end(), m.group(), repl, reason))
-    edits = validate_edits(text, raw)
-    return apply_edits(text, edits), edits
+def proofread(text: str) -> ProofreadResult:
+    """公用文 rules (addin_server.kobun): the corrected text, the edits that make it (each with
+    `source="rules"`, its rule ID and convention) and the notes."""
+    report = kobun.check(text)
+    edits = validate_edits(text, [Edit.from_rule(c) for c in report.corrections])
+    return ProofreadResult(apply_edits(text, edits), edits, report.notes)

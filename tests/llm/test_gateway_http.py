@@ -71,7 +71,51 @@ def test_misplaced_model_edits_are_dropped(llm_client, fake_llm):
     answer = {"edits": [{"start": 0, "end": 3, "original": "下さい", "replacement": "ください", "reason": "x"}]}
     fake_llm.push(Step(content=json.dumps(answer, ensure_ascii=False)))
     result = post(llm_client, "/api/v1/proofread", {"text": TEXT, "host": "word"}).get_json()["result"]
-    assert result["edits"] == [] and result["text"] == TEXT
+    # the model's misplaced edit is gone; the rules' own edit of 下さい stands, placed right
+    assert [(e["source"], e["start"], e["original"]) for e in result["edits"]] == [
+        ("rules", TEXT.index("下さい"), "下さい")]
+    assert result["text"] == TEXT.replace("下さい", "ください")
+
+
+MIXED = "説明会を開催する時は、会場を予約します。受付は先着順でございます。参加できないわけではありません。"
+
+
+def test_model_and_rule_edits_merge_without_overlap(llm_client, fake_llm):
+    at_toki = MIXED.index("時")
+    at_gozai = MIXED.index("でございます")
+    answer = {"edits": [
+        # overlaps the rule edit 時 -> とき: the rule wins
+        {"start": at_toki - 2, "end": at_toki + 1, "original": "する時", "replacement": "する際",
+         "reason": "言い換え"},
+        # nothing of the rules here: the model's edit is kept, marked as the model's
+        {"start": at_gozai, "end": at_gozai + 6, "original": "でございます", "replacement": "です",
+         "reason": "簡潔に"},
+    ]}
+    fake_llm.push(Step(content=json.dumps(answer, ensure_ascii=False)))
+    resp = post(llm_client, "/api/v1/proofread", {"text": MIXED, "host": "word"})
+    assert resp.status_code == 200
+    result = resp.get_json()["result"]
+    assert [(e["source"], e["original"], e["replacement"]) for e in result["edits"]] == [
+        ("rules", "時", "とき"), ("model", "でございます", "です")]
+    rule_edit = result["edits"][0]
+    assert rule_edit["rule"] == "kobun.keishiki-meishi"
+    assert rule_edit["convention"] == "公用文における漢字使用等について（2010）"
+    assert "rule" not in result["edits"][1] and "convention" not in result["edits"][1]
+    assert result["text"] == "説明会を開催するときは、会場を予約します。受付は先着順です。参加できないわけではありません。"
+    # 二重否定 has no single right fix: a note, with its span in the request text
+    assert [(n["rule"], MIXED[n["start"]:n["end"]]) for n in result["notes"]] == [
+        ("kobun.nijuu-hitei", "ないわけではありません")]
+
+
+def test_a_note_on_text_the_model_rewrote_is_dropped(llm_client, fake_llm):
+    negative = "参加できないわけではありません"
+    at = MIXED.index(negative)
+    answer = {"edits": [{"start": at, "end": at + len(negative), "original": negative,
+                         "replacement": "参加できる", "reason": "肯定形に"}]}
+    fake_llm.push(Step(content=json.dumps(answer, ensure_ascii=False)))
+    result = post(llm_client, "/api/v1/proofread", {"text": MIXED, "host": "word"}).get_json()["result"]
+    assert result["notes"] == []
+    assert ("model", "参加できる") in [(e["source"], e["replacement"]) for e in result["edits"]]
 
 
 def test_streaming_summary(llm_client, llm_app, fake_llm):

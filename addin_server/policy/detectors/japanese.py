@@ -269,3 +269,94 @@ def words(text: str) -> Iterator[Token]:
         for m in _WORD.finditer(_parse(chunk)):
             start = base + len(data[: int(m.group(2))].decode())
             yield Token(start, start + len(m.group(3)), m.group(3), pos.get(m.group(1), ()), False)
+
+
+# --- full morphemes (for the 公用文 proofreading rules, addin_server.kobun) ------------------
+
+class Morpheme(NamedTuple):
+    """One morpheme with the features its context id carries in unidic's `left-id.def`.
+
+    `feature` is (pos1, pos2, pos3, pos4, cType, cForm, lForm, lemma); unidic lexicalises the
+    context ids of function words and of 非自立可能 verbs, so for those lForm/lemma are filled
+    (e.g. みる), for content words they are "*"."""
+
+    start: int
+    end: int
+    surface: str
+    feature: tuple[str, ...]
+
+
+_MORPH_FORMAT = r"%phl\t%m\n"
+_UNKNOWN_FEATURE = ("名詞", "普通名詞", "一般", "*", "*", "*", "*", "*")
+
+
+def _morph_state() -> dict[str, Any]:
+    if "features" not in _state:
+        with _lock:
+            if "features" not in _state:
+                import unidic_lite
+
+                features: dict[str, tuple[str, ...]] = {}
+                with open(Path(unidic_lite.DICDIR) / "left-id.def", encoding="utf-8") as f:
+                    for line in f:
+                        cid, _, feature = line.rstrip("\n").partition(" ")
+                        fields = feature.split(",")
+                        features[cid] = tuple(fields[:8]) + ("*",) * (8 - len(fields[:8]))
+                _state["features"] = features
+    return _state
+
+
+def _morph_tagger() -> Any:
+    tagger = getattr(_local, "morph_tagger", None)
+    if tagger is None:
+        import fugashi
+        import unidic_lite
+
+        args = (f'-r /dev/null -d "{unidic_lite.DICDIR}" -O "" -F "{_MORPH_FORMAT}" '
+                f'-U "{_MORPH_FORMAT}" -E "" -B ""')
+        tagger = _local.morph_tagger = fugashi.GenericTagger(args)
+    return tagger
+
+
+def sentence_morphemes(sentence: str, base: int = 0) -> list[Morpheme]:
+    """Every morpheme of one sentence (no newline inside), offsets `base` + code points.
+
+    MeCab skips whitespace, so each surface is found from the end of the previous one."""
+    features = _morph_state()["features"]
+    out = _morph_tagger().parse(sentence)
+    result: list[Morpheme] = []
+    pos = 0
+    find = sentence.find
+    for line in out.split("\n"):
+        if not line:
+            continue
+        cid, _, surface = line.partition("\t")
+        at = find(surface, pos)
+        if at < 0:  # cannot happen for MeCab's own surfaces; never guess an offset
+            continue
+        pos = at + len(surface)
+        result.append(Morpheme(base + at, base + pos, surface, features.get(cid, _UNKNOWN_FEATURE)))
+    return result
+
+
+_LOOKUP_FORMAT = r"%m\t%f[0]\t%f[4]\t%f[7]\n"
+_LOOKUP_UNKNOWN = r"%m\t%f[0]\t*\t*\n"
+
+
+def lookup(word: str) -> list[tuple[str, str, str, str]]:
+    """(surface, pos1, cType, lemma) of each morpheme of a short word. For the rare questions
+    the proofreading rules ask (is 受ける a verb of its own or the potential form of 受く?);
+    the lemma costs a feature lookup, so the bulk analysis (`morphemes`) does not ask for it."""
+    tagger = getattr(_local, "lookup_tagger", None)
+    if tagger is None:
+        import fugashi
+        import unidic_lite
+
+        tagger = _local.lookup_tagger = fugashi.GenericTagger(
+            f'-r /dev/null -d "{unidic_lite.DICDIR}" -O "" -F "{_LOOKUP_FORMAT}" -U "{_LOOKUP_UNKNOWN}" -E "" -B ""')
+    rows = []
+    for line in tagger.parse(word).split("\n"):
+        if line:
+            surface, pos1, ctype, lemma = (line.split("\t") + ["*"] * 4)[:4]
+            rows.append((surface, pos1, ctype, lemma))
+    return rows
