@@ -31,13 +31,12 @@ from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from limits import parse_many
 
 from addin_server.config import ConfigError
-from addin_server.errors import ApiError
+from addin_server.errors import ApiError, RateLimited
 
 DEFAULT_RATE_LIMIT = "60 per minute;1000 per day"
 DEFAULT_READ_RATE_LIMIT = "120 per minute;5000 per day"
 API_SCOPE, READ_SCOPE = "api", "read"
 READ_PATHS = frozenset({"/api/v1/admin/audit", "/api/v1/admin/series", "/api/v1/me/audit"})
-RATE_LIMITED_MESSAGE = "短時間に多くの依頼がありました。{seconds} 秒ほど待ってから再度お試しください。"
 
 
 def rate_limit_key() -> str:
@@ -99,8 +98,8 @@ def init_app(app: Flask) -> Limiter:
         wait = current.reset_at - time.time() if current is not None else 60
         seconds = max(1, math.ceil(wait))
         current_app.logger.info("rate limit %s reached by %s", exc.limit.limit, rate_limit_key())
-        body = {"error": {"code": "rate_limited", "message": RATE_LIMITED_MESSAGE.format(seconds=seconds),
-                          "retry_after": seconds}}
-        return jsonify(body), 429, {"Retry-After": str(seconds)}
+        error = RateLimited.after(seconds)  # errors.py is the one vocabulary of codes and messages
+        error.details["retry_after"] = seconds
+        return jsonify(error.body()), error.status, error.headers
 
     return limiter

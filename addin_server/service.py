@@ -30,7 +30,7 @@ from addin_server.audit import AuditRecord, AuditStore
 from addin_server.audit.store import PENDING, Budget, retry_once
 from addin_server.auth.identity import Identity
 from addin_server.config import ConfigError, Settings
-from addin_server.errors import AnswerNotRecorded, ApiError, AuditUnavailable, ModelError
+from addin_server.errors import AnswerNotRecorded, ApiError, AuditUnavailable, ModelError, PolicyBlocked
 from addin_server.llm import Edit, Gateway, ModelAnswer, apply_edits
 from addin_server.policy import Finding, PersonsSummary, PolicyEngine, PolicyRequest
 from addin_server.policy.detectors import individual_number
@@ -38,7 +38,7 @@ from addin_server.policy.detectors import individual_number
 log = logging.getLogger(__name__)
 
 Cells = Sequence[Sequence[Any]]
-POLICY_BLOCKED_MESSAGE = "ガイドラインのルールにより、この内容は送信できません。表示された指摘を確認してください。"
+POLICY_BLOCKED_MESSAGE = PolicyBlocked.message  # errors.py is the one vocabulary
 
 
 @dataclass

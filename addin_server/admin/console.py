@@ -17,7 +17,6 @@ itself recorded before it is shown, as the JSON admin API does.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,14 +34,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from addin_server.admin.routes import (
-    _record_read,
-    audit_page,
-    outcome_counts,
-    public_record,
-    query_args,
-    shown_outcome,
-)
+from addin_server.admin.routes import _record_read, audit_page, public_record, query_args, store_filters
 from addin_server.admin.schemas import AuditQuerySchema, SeriesQuerySchema
 from addin_server.audit import chain
 from addin_server.auth.entra import ADMIN_ROLE
@@ -201,7 +193,7 @@ def api_audit() -> Response:
     filters = _args(_audit_query)
     store = _service().store
     page = audit_page(store, filters)
-    page["counts"] = outcome_counts(store, filters)
+    page["counts"] = store.outcome_counts(**store_filters(filters))
     _record_read(ident, "admin:audit", filters)  # recorded before anything is shown
     return jsonify(page)
 
@@ -211,12 +203,11 @@ def api_record(request_id: str) -> Response:
     ident = _admin()
     if len(request_id) > 64:
         raise BadRequest("依頼IDが長すぎます。")
-    store = _service().store
-    row = store.get(request_id)
+    row = _service().store.request(request_id)
     _record_read(ident, "admin:record", {"request_id": request_id})
     if row is None:
         raise ApiError("指定された依頼IDの記録は見つかりません。", status=404, code="not_found")
-    return jsonify(public_record(shown_outcome(row, store.stale_before())))
+    return jsonify(public_record(row))
 
 
 @bp.get("/api/series")
@@ -279,18 +270,12 @@ def api_export() -> Response:
     filters = _args(_export_query, drop=("format",))
     _record_read(ident, "admin:export", {**filters, "format": fmt})
     buf = io.StringIO()
-    chain.export(chain.iter_filtered(_service().store, **_store_filters(filters)), buf, fmt)
+    chain.export(chain.iter_filtered(_service().store, **store_filters(filters)), buf, fmt)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     resp = Response(buf.getvalue(), mimetype="text/csv" if fmt == "csv" else "application/x-ndjson")
     resp.headers["Content-Disposition"] = f'attachment; filename="oasis-audit-{stamp}.{fmt}"'
     resp.headers["Cache-Control"] = "no-store"
     return resp
-
-
-def _store_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
-    names = {"user": "user_id", "outcome": "outcome", "since": "since", "until": "until", "rule": "rule",
-             "operation": "operation", "series": "series"}
-    return {names[k]: v for k, v in filters.items() if k in names and v}
 
 
 @bp.before_request

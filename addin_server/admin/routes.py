@@ -18,18 +18,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from addin_server.admin.schemas import AuditQuerySchema, MyAuditQuerySchema, SeriesQuerySchema
 from addin_server.audit.store import (
-    INTERRUPTED,
-    PENDING,
     AuditRecord,
     AuditStore,
-    audit_records,
-    completed_clause,
 )
 from addin_server.auth import current_identity
 from addin_server.auth.identity import Identity
@@ -85,70 +80,23 @@ def _record_read(ident: Identity, operation: str, query: Mapping[str, Any]) -> N
     ))
 
 
-def _where(query: Any, filters: Mapping[str, Any], stale_before: str) -> Any:
-    c = audit_records.c
-    # One row per request: a pending record whose answer (or failure) was recorded later is
-    # shown through that later record; one never completed is `interrupted` once its grace
-    # time is over (`pending` before).
-    query = query.where(sa.not_(completed_clause()))
-    if filters.get("user"):
-        query = query.where(c.user_id == filters["user"])
-    if filters.get("outcome") == INTERRUPTED:
-        query = query.where(c.outcome == PENDING, c.created_at < stale_before)
-    elif filters.get("outcome") == PENDING:
-        query = query.where(c.outcome == PENDING, c.created_at >= stale_before)
-    elif filters.get("outcome"):
-        query = query.where(c.outcome == filters["outcome"])
-    if filters.get("since"):
-        query = query.where(c.created_at >= filters["since"])
-    if filters.get("until"):
-        query = query.where(c.created_at < filters["until"])
-    if filters.get("rule"):
-        query = query.where((sa.literal(",") + c.rules + sa.literal(",")).contains(f",{filters['rule']},"))
-    if filters.get("operation"):
-        query = query.where(c.operation == filters["operation"])
-    if filters.get("series"):
-        query = query.where(c.series_id == filters["series"])
-    return query
+# API filter names -> the store's (`user` is the audit log's `user_id`).
+_STORE_NAMES = {"user": "user_id", "outcome": "outcome", "since": "since", "until": "until", "rule": "rule",
+                "operation": "operation", "series": "series"}
 
 
-def outcome_counts(store: AuditStore, filters: Mapping[str, Any]) -> dict[str, int]:
-    """How many requests of each outcome match the filters (the cursor and outcome aside);
-    a pending record past its grace time counts as `interrupted`, as the listing shows it."""
-    wide = {k: v for k, v in filters.items() if k not in ("outcome", "cursor", "limit")}
-    stale = store.stale_before()
-    c = audit_records.c
-    shown = sa.case((sa.and_(c.outcome == PENDING, c.created_at < stale), sa.literal(INTERRUPTED)),
-                    else_=c.outcome).label("shown")
-    query = _where(sa.select(shown, sa.func.count()).select_from(audit_records), wide, stale)
-    with store.reader.connect() as conn:
-        return {str(o): int(n) for o, n in conn.execute(query.group_by(shown))}
-
-
-def shown_outcome(row: dict[str, Any], stale_before: str) -> dict[str, Any]:
-    """A record as the log reads it: a pending one past its grace time is `interrupted`."""
-    if row.get("outcome") == PENDING and str(row.get("created_at")) < stale_before:
-        row["outcome"] = INTERRUPTED  # the prompt reached the model; no answer was recorded
-    return row
+def store_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """The validated query's filters as AuditStore keyword arguments (paging left out)."""
+    return {_STORE_NAMES[k]: v for k, v in filters.items() if k in _STORE_NAMES and v}
 
 
 def audit_page(store: AuditStore, filters: Mapping[str, Any]) -> dict[str, Any]:
-    """One page, newest first; the cursor is the `seq` below which the next page starts."""
+    """One page of requests (AuditStore.page, the one audit query), as JSON."""
     limit = int(filters.get("limit") or 50)
-    stale = store.stale_before()
-    query = _where(audit_records.select(), filters, stale)
-    if filters.get("cursor"):
-        query = query.where(audit_records.c.seq < int(filters["cursor"]))
-    query = query.order_by(audit_records.c.seq.desc()).limit(limit + 1)
-    count = _where(sa.select(sa.func.count()).select_from(audit_records), filters, stale)
-    with store.reader.connect() as conn:  # reads never take the write lock
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-        total = int(conn.execute(count).scalar_one())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    rows = [shown_outcome(r, stale) for r in rows]
-    return {"items": [public_record(r) for r in rows], "total": total, "limit": limit,
-            "next_cursor": str(rows[-1]["seq"]) if more and rows else None}
+    cursor = int(filters["cursor"]) if filters.get("cursor") else None
+    page = store.page(limit=limit, cursor=cursor, **store_filters(filters))
+    return {"items": [public_record(r) for r in page["rows"]], "total": page["total"], "limit": limit,
+            "next_cursor": page["next_cursor"]}
 
 
 def public_record(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,9 +14,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from addin_server.admin.schemas import to_log_time
 from addin_server.audit import chain
 from addin_server.audit.store import SCHEMA_VERSION, AuditStore, StoreMissing
+from addin_server.audit.times import to_log_time
 from addin_server.config import ConfigError, load_settings
 
 

@@ -510,6 +510,40 @@ class AuditStore:
             yield from rows
             last = rows[-1]["seq"]
 
+    def page(self, *, limit: int = 50, cursor: int | None = None, **filters: Any) -> dict[str, Any]:
+        """One page of requests, newest first, on the read-only connection: `rows` (a pending
+        record past its grace time reads `interrupted`), `total` matching, `next_cursor` (the
+        `seq` below which the next page starts, or None)."""
+        stale = self.stale_before()
+        query = _apply_filters(audit_records.select(), stale_before=stale, **filters)
+        if cursor:
+            query = query.where(audit_records.c.seq < int(cursor))
+        query = query.order_by(audit_records.c.seq.desc()).limit(limit + 1)
+        count = _apply_filters(sa.select(sa.func.count()).select_from(audit_records), stale_before=stale, **filters)
+        with self.reader.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+            total = int(conn.execute(count).scalar_one())
+        more = len(rows) > limit
+        rows = [shown_outcome(r, stale) for r in rows[:limit]]
+        return {"rows": rows, "total": total, "next_cursor": str(rows[-1]["seq"]) if more and rows else None}
+
+    def outcome_counts(self, **filters: Any) -> dict[str, int]:
+        """How many requests of each outcome match (as `page` shows them; `outcome` ignored)."""
+        filters.pop("outcome", None)
+        stale = self.stale_before()
+        c = audit_records.c
+        shown = sa.case((sa.and_(c.outcome == PENDING, c.created_at < stale), sa.literal(INTERRUPTED)),
+                        else_=c.outcome).label("shown")
+        query = _apply_filters(sa.select(shown, sa.func.count()).select_from(audit_records),
+                               stale_before=stale, **filters)
+        with self.reader.connect() as conn:
+            return {str(o): int(n) for o, n in conn.execute(query.group_by(shown))}
+
+    def request(self, request_id: str) -> dict[str, Any] | None:
+        """A request's latest record, with its outcome as the log reads it."""
+        row = self.get(request_id)
+        return None if row is None else shown_outcome(row, self.stale_before())
+
     def stale_before(self) -> str:
         """Pending records written before this time that have no answer count as interrupted."""
         return (datetime.now(UTC) - timedelta(seconds=self.pending_grace)).isoformat(timespec="microseconds")
@@ -552,6 +586,14 @@ class AuditStore:
         self.engine.dispose()
 
 
+def shown_outcome(row: dict[str, Any], stale_before: str) -> dict[str, Any]:
+    """A record as the log reads it: a pending one past its grace time is `interrupted` (the
+    prompt reached the model; no answer was recorded)."""
+    if row.get("outcome") == PENDING and str(row.get("created_at")) < stale_before:
+        row["outcome"] = INTERRUPTED
+    return row
+
+
 def completed_clause() -> Any:
     """SQL: this row is a pending record whose request has a later record (its completion)."""
     later = audit_records.alias("later")
@@ -562,11 +604,23 @@ def completed_clause() -> Any:
 
 def _apply_filters(query: Any, *, user_id: str | None = None, outcome: str | None = None,
                    since: str | None = None, until: str | None = None, rule: str | None = None,
-                   operation: str | None = None, series: str | None = None) -> Any:
+                   operation: str | None = None, series: str | None = None,
+                   stale_before: str | None = None) -> Any:
+    """The one audit filter (the admin and `me` APIs, the console, export, verify's readers).
+
+    With `stale_before` the query reads *requests* rather than records: a pending record whose
+    request was completed later is left out (the completion stands for it), and the outcomes
+    `interrupted` / `pending` select pending records past / within their grace time."""
     c = audit_records.c
+    if stale_before is not None:
+        query = query.where(sa.not_(completed_clause()))
     if user_id:
         query = query.where(c.user_id == user_id)
-    if outcome:
+    if outcome and stale_before is not None and outcome == INTERRUPTED:
+        query = query.where(c.outcome == PENDING, c.created_at < stale_before)
+    elif outcome and stale_before is not None and outcome == PENDING:
+        query = query.where(c.outcome == PENDING, c.created_at >= stale_before)
+    elif outcome:
         query = query.where(c.outcome == outcome)
     if since:
         query = query.where(c.created_at >= since)
