@@ -1,8 +1,7 @@
 """Schemathesis over /api/v1/openapi.json, in-process (WSGI): no 5xx, every answer matches its schema.
 
-Bounded: a fixed number of examples per operation (`OASIS_FUZZ_EXAMPLES`, default 30) and a
-budget for the whole run (`OASIS_FUZZ_BUDGET_S`, default 120 s) after which the remaining
-examples are not sent — the budget never fails the test, it only stops generating.
+Bounded by a fixed number of examples per operation (`OASIS_FUZZ_EXAMPLES`, default 30), never by
+a time budget: every generated case is sent and checked, so a PASS means every case passed.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from tests.auth.tokens import AUDIENCE, TENANT, SigningKey, write_jwks
 from tests.conftest import LOOPBACK
 
 EXAMPLES = int(os.environ.get("OASIS_FUZZ_EXAMPLES", "30"))
-BUDGET_S = float(os.environ.get("OASIS_FUZZ_BUDGET_S", "120"))
-_started: list[float] = []
 
 
 def _fuzz_app() -> Flask:
@@ -62,8 +59,4 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP, config=CONF
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_api_conforms(case: schemathesis.Case) -> None:
-    if not _started:
-        _started.append(time.monotonic())
-    if time.monotonic() - _started[0] > BUDGET_S:
-        return  # budget spent: stop sending (a bound on CI time, not a verdict)
     case.call_and_validate(headers=HEADERS, environ_base=LOOPBACK)
