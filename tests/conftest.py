@@ -79,3 +79,30 @@ def llm_client(llm_app: Flask) -> FlaskClient:
     c = llm_app.test_client()
     c.environ_base.update(LOOPBACK)
     return c
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty audit database URL, once on SQLite and once on a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'audit.db'}"
+        return
+    from tests.scale.pgdb import fresh_database, require_postgres
+
+    require_postgres()
+    with fresh_database("oasis_db") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (no browser download), one per test session."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    require("BROWSER", CHROMIUM.exists(), f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -34,7 +34,14 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from addin_server.admin.routes import _record_read, audit_page, public_record, query_args, store_filters
+from addin_server.admin.routes import (
+    _record_read,
+    audit_page,
+    public_record,
+    query_args,
+    series_page,
+    store_filters,
+)
 from addin_server.admin.schemas import AuditQuerySchema, SeriesQuerySchema
 from addin_server.audit import chain
 from addin_server.auth.entra import ADMIN_ROLE
@@ -217,21 +224,7 @@ def api_series() -> Response:
     filters = _args(_series_query)
     svc = _service()
     _record_read(ident, "admin:series", filters)
-    limit = svc.settings.person_limit
-    rows = sorted(svc.store.person_ledger().series_totals(filters.get("user")),
-                  key=lambda r: (-int(r["total"]), str(r["updated_at"])))
-    page = rows[filters["offset"]:filters["offset"] + filters["limit"]]
-    items = [{"user_id": r["user_id"], "series": r["series"], "total": int(r["total"]),
-              "updated_at": r["updated_at"], "remaining": max(0, limit - 1 - int(r["total"])),
-              "level": _level(int(r["total"]), limit)} for r in page]
-    return jsonify({"items": items, "total": len(rows), "person_limit": limit})
-
-
-def _level(total: int, limit: int) -> str:
-    """`over` at the limit (oasis-2 allows fewer than `limit`), `near` from 80 %, else `ok`."""
-    if total >= limit - 1:
-        return "over" if total >= limit else "near"
-    return "near" if total >= 0.8 * limit else "ok"
+    return jsonify(series_page(svc, filters, nearest_first=True))
 
 
 @bp.post("/api/verify")

@@ -141,9 +141,25 @@ def admin_series() -> Response:
     filters = _query(_series_query)
     svc = _service()
     _record_read(ident, "admin:series", filters)
+    return jsonify(series_page(svc, filters))
+
+
+def series_page(svc: AssistantService, filters: Mapping[str, Any], *, nearest_first: bool = False) -> dict[str, Any]:
+    """People counted per user and series against the limit (oasis-2): most recently updated
+    first, or with `nearest_first` the fullest first (the console's order)."""
     rows = svc.store.person_ledger().series_totals(filters.get("user"))
+    if nearest_first:
+        rows = sorted(rows, key=lambda r: (-int(r["total"]), str(r["updated_at"])))
     limit = svc.settings.person_limit
     page = rows[filters["offset"]:filters["offset"] + filters["limit"]]
     items = [{"user_id": r["user_id"], "series": r["series"], "total": int(r["total"]),
-              "updated_at": r["updated_at"], "remaining": max(0, limit - 1 - int(r["total"]))} for r in page]
-    return jsonify({"items": items, "total": len(rows), "person_limit": limit})
+              "updated_at": r["updated_at"], "remaining": max(0, limit - 1 - int(r["total"])),
+              "level": series_level(int(r["total"]), limit)} for r in page]
+    return {"items": items, "total": len(rows), "person_limit": limit}
+
+
+def series_level(total: int, limit: int) -> str:
+    """`over` at the limit (oasis-2 allows fewer than `limit`), `near` from 80 % or one short, else `ok`."""
+    if total >= limit - 1:
+        return "over" if total >= limit else "near"
+    return "near" if total >= 0.8 * limit else "ok"

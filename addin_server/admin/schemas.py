@@ -134,6 +134,7 @@ class SeriesItemSchema(_Open):
     total = fields.Integer(required=True)
     updated_at = fields.String(required=True)
     remaining = fields.Integer(required=True, metadata={"description": "上限までに数えられる残りの人数"})
+    level = fields.String(required=True, metadata={"description": "ok / near（上限の8割以上）/ over（上限に到達）"})
 
 
 class SeriesPageSchema(_Open):

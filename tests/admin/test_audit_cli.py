@@ -19,18 +19,6 @@ from tests.audit.keys import AUDIT_KEY_HEX, KEYS
 OLD = "2020-01-0{}T00:00:00.000000+00:00"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'audit.db'}"
-        return
-    from tests.scale.pgdb import fresh_database, require_postgres
-
-    require_postgres()
-    with fresh_database("oasis_cli") as url:
-        yield url
-
-
 @pytest.fixture(autouse=True)
 def _audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI reads the same key as the server (here from the environment)."""

@@ -21,23 +21,16 @@ from addin_server.audit.store import AuditRecord
 from tests.admin.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.audit.keys import KEY_CONFIG
 from tests.auth.tokens import SigningKey, write_jwks
+from tests.browser import LiveServer
 from tests.policy.numbers import VALID
-from tests.support import require
-from tests.taskpane.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    require("BROWSER", CHROMIUM.exists(), f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+@pytest.fixture
+def chromium(browser: Any) -> Any:
+    return browser
 
 
 @pytest.fixture(scope="module")

@@ -31,18 +31,6 @@ from tests.audit.keys import AUDIT_KEY_HEX, KEYS, LEDGER_KEY_HEX, OTHER_AUDIT_KE
 OLD = "2020-01-0{}T00:00:00.000000+00:00"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'audit.db'}"
-        return
-    from tests.scale.pgdb import fresh_database, require_postgres
-
-    require_postgres()
-    with fresh_database("oasis_keys") as url:
-        yield url
-
-
 @pytest.fixture
 def store(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AuditStore]:
     monkeypatch.setenv("OASIS_AUDIT_KEY", AUDIT_KEY_HEX)

@@ -4,7 +4,6 @@ fake Office host routed in place of office.js."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,36 +11,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support import require
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: F401 - re-exported for the pane tests
 from tests.taskpane.a11y import assert_accessible
 
-CHROMIUM = Path("/usr/bin/chromium")
 OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
 FAKE_OFFICE = Path(__file__).parent / "fake_office" / "office.js"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-class LiveServer:
-    def __init__(self, app: Any) -> None:
-        from werkzeug.serving import make_server
-
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=10)
 
 
 def _make_server(tmp: Path, **config: Any) -> LiveServer:
@@ -75,17 +49,6 @@ def failing_model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     )
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    require("BROWSER", CHROMIUM.exists(), f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Pane:
