@@ -215,6 +215,7 @@ class AssistantService:
         result.cells = answer.cells
         result.cell_edits = answer.cell_edits
         result.findings.extend(self.engine.check_output(req, answer.text))
+        result.findings.extend(answer.warnings)  # the gateway's own findings (a summary's form, common-7)
         self._record(ident, req, result, outcome="allowed", started=started, answer=answer)
         return result
 
