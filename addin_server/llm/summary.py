@@ -250,17 +250,18 @@ def _last_segment(text: str) -> str:
 
 def _classify(raw: str) -> _Line:
     if _PAGE.match(raw) or _DATE_LINE.match(raw):
-        return _Line(raw, "noise")
+        return _Line(raw, "page")
     if m := _CHAPTER.match(raw):
         return _Line(raw[m.end():], "chapter", m.group())
     if _SECTION_WORD.match(raw):
         return _Line("", "chapter", raw)
     if _META.match(raw):
         return _Line(raw, "meta")
-    if (m := _BRACKETED.match(raw)) and (m.end() == len(raw) or not _END.search(raw)):
-        return _Line(raw[m.end():].lstrip(_STRIP), "bracketed", m.group())
-    if m := _BRACKETED.match(raw):  # 【回答】本市では…。: a label before content
-        return _Line(raw[m.end():].lstrip(_STRIP), "marked", m.group())
+    if m := _BRACKETED.match(raw):
+        rest = raw[m.end():].lstrip(_STRIP)
+        if not rest or (len(rest) < 25 and "、" not in rest and not _END.search(rest)):
+            return _Line(rest, "bracketed", m.group())  # 【概要】, 【議題1】地域防災計画の見直しについて
+        return _Line(rest, "marked", m.group())  # 【回答】本市では…。: a label before content
     if m := _ARTICLE.match(raw):
         return _Line(raw[m.end():], "marked", m.group())
     if (m := _MARKER.match(raw)) and m.end() < len(raw):
@@ -284,10 +285,12 @@ def _is_open(buf: _Line) -> bool:
         return False
     if _STRONG_END.search(seg):
         return False
+    if buf.kind in ("text", "marked") and seg == text and "、" not in seg and not buf.full:
+        return False  # a title or a heading (「年末年始のごみ収集について」), not a wrapped line
     if _OPEN_END.search(seg):
         return True
-    if len(seg) != len(text.lstrip(_CLOSERS)):  # a new sentence began on this line
-        return len(seg) < 8 or not _PREDICATE_END.search(seg)
+    if len(seg) != len(text.lstrip(_CLOSERS)):  # a new sentence began on this line and goes on
+        return True
     if buf.trailing:
         return False
     if buf.full:
@@ -303,7 +306,9 @@ def _continues(buf: _Line, line: _Line) -> bool:
     if line.kind != "text" or buf.kind in ("chapter", "noise", "meta", "bracketed"):
         return False
     if _END.search(buf.text) and not _last_segment(buf.text):
-        return False
+        # A sentence that ended just at the wrap width: the paragraph goes on in the next line
+        # unless that line is short and plain (a heading).
+        return buf.full and not line.indented and (line.full or "、" in line.text or bool(_END.search(line.text)))
     if _CONTINUES.match(line.text):
         return True
     if _balance(buf.text) > 0:
@@ -316,13 +321,6 @@ def _continues(buf: _Line, line: _Line) -> bool:
         return False
     starts = _SENTENCE_START.match(line.text) or line.text[0] in "「『【■◆●"
     return not (starts and _PREDICATE_END.search(_last_segment(buf.text)))
-
-
-def _join(a: str, b: str) -> str:
-    # A word wrapped between two Latin letters or digits had a space there; Japanese has none.
-    if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
-        return a + " " + b
-    return a + b
 
 
 def _wrap_width(raws: Sequence[str]) -> float:
@@ -341,12 +339,14 @@ def _logical_lines(text: str) -> list[_Line]:
         if not raw:
             continue
         line = _classify(raw)
+        if line.kind == "page":
+            continue  # a page number or a date line: a sentence wrapped across a page goes on after it
         line.indented = original[0] in _STRIP
         line.trailing = original[-1] in _STRIP
         line.full = len(raw) >= 0.85 * width
         if lines and _continues(lines[-1], line):
             buf = lines[-1]
-            buf.text = _join(buf.text, line.text)
+            buf.text += line.text  # Japanese has no space at a line break; a number wrapped in two stays one
             buf.trailing, buf.full = line.trailing, line.full
             continue
         lines.append(line)
@@ -377,6 +377,27 @@ def _is_heading_text(text: str) -> bool:
     return not (len(text) >= 20 and (_PREDICATE_END.search(text) or "、" in text))
 
 
+def _short_marked(line: _Line) -> bool:
+    """A numbered or bulleted phrase without a sentence end: a heading, or one of a list of phrases."""
+    body = line.text.strip(_STRIP)
+    if line.kind != "marked" or _END.search(body) or _QA_MARK.match(line.marker):
+        return False
+    return (len(body) < 25 and "、" not in body) or (_BOX_HEADING_MARK.match(line.marker) is not None
+                                                   and len(body) < 40)
+
+
+def _family(line: _Line) -> str:
+    """The kind of a list marker: digits, parenthesised, circled, kana, kanji numerals or a bullet."""
+    m = line.marker.lstrip("第")[:1]
+    for family, chars in (("digit", "0123456789０１２３４５６７８９"), ("paren", "（("),
+                          ("kanji", "一二三四五六七八九十")):
+        if m in chars:
+            return family
+    if "①" <= m <= "⑳":
+        return "circled"
+    return "kana" if "ア" <= m <= "ン" else m
+
+
 def _heading_level(line: _Line, first: bool) -> int:
     """1 chapter, 2 numbered, 3 sub-numbered or bracketed, 4 an unmarked title; 0 the document's title."""
     if line.kind == "chapter":
@@ -393,18 +414,18 @@ def read_structure(text: str) -> Structure:
     section = 0
     paragraph = 0
     levels: list[tuple[int, str]] = []  # per section (from 1): its heading's level and text
-    for i, line in enumerate(_logical_lines(text)):
+    lines = _logical_lines(text)
+    short = [_short_marked(line) for line in lines]
+    for i, line in enumerate(lines):
         body = line.text.strip(_STRIP)
         if line.kind == "noise" or (not body and line.kind != "chapter"):
             continue
         terminated = bool(_END.search(body))
-        heading = (
-            line.kind in ("chapter", "bracketed")
-            or (line.kind == "marked" and not terminated and not _QA_MARK.match(line.marker)
-                and ((len(body) < 25 and "、" not in body)
-                     or (_BOX_HEADING_MARK.match(line.marker) is not None and len(body) < 40)))
-            or (line.kind == "text" and not terminated and _is_heading_text(body))
-        )
+        if short[i] and any(0 <= k < len(lines) and short[k] and _family(lines[k]) == _family(line)
+                            for k in (i - 1, i + 1)):
+            continue  # ①講義 ②演習 ③実習, or a table of contents: a list of phrases, not headings
+        heading = short[i] or line.kind in ("chapter", "bracketed") or (
+            line.kind == "text" and not terminated and _is_heading_text(body))
         if heading:
             label = (line.marker + body).strip(_STRIP)
             st.headings.append(label)
@@ -441,10 +462,16 @@ def read_structure(text: str) -> Structure:
 
 # --- ranking -------------------------------------------------------------------------------
 
-_CUE_UP = re.compile(r"決定|決ま|承認|了承|合意|実施|開始|予定|必要があ|必要です|ください|お願い|禁止|求め|目的"
-                     r"|ことと(?:し|な)|ものとする|結果|課題|方針|見込|増加|減少|達成|締め切|期限|要件|限る|限定")
-_CUE_DOWN = re.compile(r"以下のとおり|次のとおり|下記のとおり|下表|次ページ|次頁|前頁|別紙|参照して|お世話にな|よろしくお願い"
-                       r"|以上です|ありがとうございま|解説していきます|紹介します|ご覧ください|を示します|のとおりです")
+# Cue phrases (Edmundson): what was decided or asked of the reader matters; a pointer elsewhere
+# (「次のとおりです。」), a greeting or a question does not say anything on its own.
+_CUE_DECIDED = re.compile(r"決定|決ま|承認|了承|合意|可決|とする(?:こと|。)|こととし|ことにな")
+_CUE_UP = re.compile(r"実施|開始|始め|予定|必要があ|必要です|ください|お願い|禁止|求め|目的|ものとする|結果|課題|方針"
+                     r"|見込|増加|増え|減少|減っ|達成|期限|要件|限る|限定")
+_CUE_DOWN = re.compile(r"(?:以下|次|下記)のとおり(?:です|となります|でした)?。$|次ページ|次頁|前頁|別紙|参照して"
+                       r"|お世話にな|よろしくお願い|以上です|ありがとうございま|解説していきます|紹介します|ご覧ください")
+# In minutes, that something was explained or reported is procedure; what was decided is the point.
+_PROCEDURE = re.compile(r"について(?:説明|報告)があった|から(?:説明|報告)があった|(?:説明|報告)を(?:受け|行っ)た")
+_QUESTION = re.compile(r"(?:か|？|\?)[。」）]*$|[？?]$")
 _BIGRAM_DUP = 0.6
 _STEER = {0: 0.25, 1: 0.5, 2: 0.5, 3: 0.3, 4: 0.15}
 
@@ -558,21 +585,29 @@ def _rank(st: Structure, units: Sequence[Unit]) -> list[_Candidate]:
             first_of_section.add(i)
     out = []
     for i, u in enumerate(units):
-        score = 0.55 * central[i] + 0.45
+        score = 0.45 * central[i] + 0.55
+        # Administrative writing puts the point first: the lead of the text, of each part, of
+        # each paragraph (the answer's first sentence after a question).
         if i == 0:
-            score *= 1.3
+            score *= 1.5
         elif i in first_of_section:
-            score *= 1.2
+            score *= 1.25
         elif u.first_in_paragraph:
-            score *= 1.08
-        if _CUE_UP.search(u.text):
+            score *= 1.1
+        if _CUE_DECIDED.search(u.text):
+            score *= 1.3
+        elif _CUE_UP.search(u.text):
             score *= 1.15
         if _CUE_DOWN.search(u.text):
             score *= 0.45
+        if _QUESTION.search(u.text):
+            score *= 0.5
+        if _PROCEDURE.search(u.text):
+            score *= 0.75
         mine = set(words[i])
         # A major heading names what its part is about; a box label or caption less so.
         steer = _STEER[st.section_levels.get(u.section, 4)]
-        for topic, weight in ((heading_words.get(u.section, set()), steer), (title_words, 0.25)):
+        for topic, weight in ((heading_words.get(u.section, set()), steer), (title_words, 0.4)):
             if topic:
                 score *= 1 + weight * len(topic & mine) / len(topic)
         if len(u.text) < 25:  # a short sentence rarely says much alone
@@ -675,7 +710,8 @@ def summarize(text: str, instruction: str | None = None) -> Summary:
                      "本文を含めて選択してください。")
         return Summary("", notes, spec)
     cands = _rank(st, units)
-    source_len = len(re.sub(r"\s", "", text))
+    # The source's length as read (page numbers, blank lines and layout not counted).
+    source_len = sum(len(u.text) for u in st.units) + sum(len(h) for h in st.headings)
     cap = spec.upper
     goal: int | None = spec.target_chars or spec.max_chars
     count = spec.count
