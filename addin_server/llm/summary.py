@@ -418,7 +418,7 @@ def read_structure(text: str) -> Structure:
     short = [_short_marked(line) for line in lines]
     for i, line in enumerate(lines):
         body = line.text.strip(_STRIP)
-        if line.kind == "noise" or (not body and line.kind != "chapter"):
+        if line.kind == "noise" or (not body and line.kind not in ("chapter", "bracketed")):
             continue
         terminated = bool(_END.search(body))
         if short[i] and any(0 <= k < len(lines) and short[k] and _family(lines[k]) == _family(line)
