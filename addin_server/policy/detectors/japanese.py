@@ -249,6 +249,7 @@ _NOT_TOPIC = frozenset({"こと", "もの", "ため", "よう", "とき", "と�
                         "以下", "以上", "次", "等", "方", "中", "際", "する", "ある", "いる", "なる", "できる",
                         "れる", "られる", "おる", "いう", "行う", "行い", "し", "さ", "あり", "なり", "でき"})
 _HIRAGANA_ONLY = re.compile(r"[ぁ-ゖ]{1,2}")
+_ID_SURFACE = re.compile(r"\n(\d+)\t\d+\t\d\t([^\n]+)")
 
 
 def _content_ids() -> frozenset[str]:
@@ -266,12 +267,8 @@ def content_words(text: str) -> list[str]:
     ids = _content_ids()
     words: list[str] = []
     for _, chunk in _chunks(text):
-        if not _HAS_CANDIDATE.search(chunk) and not chunk.strip():
+        if not chunk.strip():
             continue
-        for line in _parse(chunk).split("\n"):
-            cid, _, rest = line.partition("\t")
-            if cid in ids:
-                surface = rest.rpartition("\t")[2]
-                if surface not in _NOT_TOPIC and not _HIRAGANA_ONLY.fullmatch(surface):
-                    words.append(surface)
+        words += [w for cid, w in _ID_SURFACE.findall(_parse(chunk))
+                  if cid in ids and w not in _NOT_TOPIC and not _HIRAGANA_ONLY.fullmatch(w)]
     return words
