@@ -566,7 +566,7 @@ class _Candidate:
     unit: Unit
     index: int
     score: float
-    vec: dict[str, float]
+    similar: dict[int, float]  # cosine similarity to the other candidates (by index) that share a word
     grams: set[str]
     length: int  # as rendered in prose (a 。 added where the source has none)
 
@@ -629,7 +629,7 @@ def _rank(st: Structure, units: Sequence[Unit]) -> list[_Candidate]:
         elif not u.terminated and u.kind == "sentence":
             score *= 0.8
         length = len(u.text) + (0 if u.terminated else 1)
-        out.append(_Candidate(u, i, score, vecs[i], grams[i], length))
+        out.append(_Candidate(u, i, score, sims[i], grams[i], length))
     return out
 
 
@@ -681,7 +681,7 @@ def _choose(cands: list[_Candidate], *, count: int | None, cap: int | None, goal
         for c in left:
             if cap is not None and used + _cost(c, form) > cap:
                 continue
-            redundancy = max((sum(v * o.vec.get(w, 0.0) for w, v in c.vec.items()) for o in chosen), default=0.0)
+            redundancy = max((c.similar.get(o.index, 0.0) for o in chosen), default=0.0)
             value = c.score * (1 - 0.6 * redundancy)
             share = want * section_len[c.unit.part] / total_len
             if per_section[c.unit.part] >= max(share, 1.0) - 1e-9:
