@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies
 
 from addin_server.llm.summary import FormSpec, check_answer, parse_instruction, read_structure, summarize
 
@@ -111,3 +114,35 @@ def test_check_answer_counts_without_line_breaks():
     assert check_answer("・一つ目です。\n・二つ目です。", "14字以内で箇条書き") == []
     assert check_answer("・一つ目です。\n・二つ目です。", "13字以内で箇条書き") == [
         "要約が「13字以内」の指定を超えています（14字）。"]
+
+
+_PIECES = strategies.sampled_from([
+    "市は", "令和6年度から", "事業を", "実施します", "。", "、", "\n", "\n\n", "１ ", "（２）", "・", "第3章 ",
+    "【概要】", "日時：", "「", "」", "（", "）", "1,204件", "です", "を", "る", "- 2 -", "\u3000", " ", "？",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=strategies.lists(_PIECES, max_size=60).map("".join),
+       instruction=strategies.sampled_from([None, "3行で", "30字以内で", "一文で", "箇条書きで2点", "50字程度"]))
+def test_any_text_gives_source_sentences_within_the_limit(text, instruction):
+    """Whatever the input, no error; every output sentence is a piece of the source read without
+    its line breaks; a hard limit holds."""
+    result = summarize(text, instruction)
+    source = "".join(line.strip(" \t\u3000") for line in text.split("\n"))
+    lines = result.text.split("\n") if result.text else []
+    for line in lines:
+        piece = line.removeprefix("・") if instruction and "箇条書き" in instruction else line
+        if instruction in (None, "30字以内で", "一文で", "50字程度"):
+            assert all(part in source for part in _prose_parts(piece)), (text, result.text)
+        else:
+            assert piece in source, (text, result.text)
+    if instruction == "30字以内で":
+        assert len(result.text) <= 30
+    if not result.text:
+        assert result.notes
+
+
+def _prose_parts(prose: str) -> list[str]:
+    """Prose cut after each 。, without it (an item written without one gets one in prose)."""
+    return [p.removesuffix("。") for p in re.split(r"(?<=。)", prose) if p]
