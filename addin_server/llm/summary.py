@@ -178,12 +178,13 @@ _META_LABELS = ("日時", "日程", "開催日時", "開催日", "期日", "期�
                 "担当課", "担当者", "問い合わせ先", "問合せ先", "お問い合わせ", "お問合せ", "連絡先", "締切",
                 "締め切り", "申込期間", "申込方法", "申込先", "申し込み", "対象", "対象者", "定員", "費用",
                 "参加費", "持ち物", "主催", "作成者", "作成日", "記録者", "次回", "配布資料", "電話",
-                "ファクス", "FAX", "メール", "所在地", "住所", "受付時間", "開庁時間")
+                "ファクス", "FAX", "メール", "所在地", "住所", "受付時間", "開庁時間", "内容", "概要", "目的")
 _META = re.compile(r"^(?:" + "|".join("[\\s\u3000]*".join(map(re.escape, label))
                                       for label in sorted(_META_LABELS, key=len, reverse=True)) +
-                   r")[\s\u3000]*[：:]")
+                   r")(?:[\s\u3000]*[：:]|[\s\u3000]+(?=[^\s\u3000]))")
 # Meta lines worth a line in a listed summary (what, when, where); the rest is bookkeeping.
-_META_KEY = re.compile(r"^(?:日[\s\u3000]*時|日程|開催|期[\s\u3000]*日|期間|場[\s\u3000]*所|会場|締|申込|申し込み|対象|議題|次回)")
+_META_KEY = re.compile(r"^(?:日[\s\u3000]*時|日程|開催|期[\s\u3000]*日|期間|場[\s\u3000]*所|会場|締|申込|申し込み|対象|議題|次回"
+                       r"|内[\s\u3000]*容|概[\s\u3000]*要|目[\s\u3000]*的)")
 _PAGE = re.compile(r"^[-–—ー―\s]*(?:[pPｐＰ][.．]?\s*)?[0-9０-９]{1,3}\s*(?:/\s*[0-9０-９]{1,3})?[-–—ー―\s]*$")
 _DATE_LINE = re.compile(r"^(?:(?:令和|平成|昭和)[0-9０-９元]+年|[0-9０-９]{4}[年./／])[0-9０-９年月日./／\s（）()月火水木金土曜第版.．]*$")
 _TABLEISH = re.compile(r"\t|\S(?:[ \u3000]{2,}|\s{3,})\S")
@@ -257,7 +258,9 @@ def _classify(raw: str) -> _Line:
         return _Line(raw[m.end():], "chapter", m.group())
     if _SECTION_WORD.match(raw):
         return _Line("", "chapter", raw)
-    if _META.match(raw):
+    if m := _META.match(raw):
+        if _END.search(raw) and m.end() < len(raw):  # 申込方法：…お申し込みください。: a labelled sentence
+            return _Line(raw, "marked")
         return _Line(raw, "meta")
     if m := _BRACKETED.match(raw):
         rest = raw[m.end():].lstrip(_STRIP)
@@ -267,7 +270,10 @@ def _classify(raw: str) -> _Line:
     if m := _ARTICLE.match(raw):
         return _Line(raw[m.end():], "marked", m.group())
     if (m := _MARKER.match(raw)) and m.end() < len(raw):
-        return _Line(raw[m.end():].lstrip(_STRIP), "marked", m.group())
+        rest = raw[m.end():].lstrip(_STRIP)
+        if _META.match(rest) and not _END.search(rest):  # 「１ 日時　令和6年7月6日（土）」 in a notice's 記
+            return _Line(rest, "meta", m.group())
+        return _Line(rest, "marked", m.group())
     if _TABLEISH.search(raw) and not _END.search(raw):
         return _Line(raw, "noise")
     return _Line(raw, "text")
@@ -359,21 +365,23 @@ def _logical_lines(text: str) -> list[_Line]:
 
 def _split_sentences(paragraph: str) -> list[str]:
     if ESCAPE_CHAR in paragraph:  # the segmenter's own sentinel: split plainly instead
-        parts = re.findall(rf"[^{_TERMINATORS}]+(?:[{_TERMINATORS}]+[{re.escape(_CLOSERS)}]*|$)", paragraph)
+        parts = re.findall(rf"[^{_TERMINATORS}]*[{_TERMINATORS}]+[{re.escape(_CLOSERS)}]*|[^{_TERMINATORS}]+$", paragraph)
     else:
         parts = list(split_punctuation(paragraph, punctuations="。！？!?"))
-    out: list[str] = []
+    out: list[str] = []  # pieces as in the source (inner spaces kept); stripped at the end
     for part in parts:
-        part = part.strip(_STRIP)
-        if not part:
+        core = part.strip(_STRIP)
+        if not core:
+            if out:
+                out[-1] += part
             continue
         # A closing bracket or a second mark after the end belongs to the sentence before; and
         # a 。 inside full-width parentheses does not end it (the segmenter guards only ASCII ones).
-        if out and (part[0] in _CLOSERS + _TERMINATORS or _balance(out[-1]) > 0):
+        if out and (core[0] in _CLOSERS + _TERMINATORS or _balance(out[-1]) > 0):
             out[-1] += part
         else:
             out.append(part)
-    return out
+    return [p.strip(_STRIP) for p in out]
 
 
 def _is_heading_text(text: str) -> bool:
@@ -418,6 +426,7 @@ def read_structure(text: str) -> Structure:
     section = 0
     paragraph = 0
     levels: list[tuple[int, str]] = []  # per section (from 1): its heading's level and text
+    has_body: set[int] = set()  # sections with sentences of their own (「４ 議事」 before 「（１）…」 has none)
     lines = _logical_lines(text)
     short = [_short_marked(line) for line in lines]
     for i, line in enumerate(lines):
@@ -441,18 +450,20 @@ def read_structure(text: str) -> Structure:
             st.section_levels[section] = levels[-1][0]
             continue
         paragraph += 1
+        has_body.add(section)
         if line.kind == "meta":
             st.units.append(Unit(body, "meta", section, paragraph, True, terminated))
             continue
         kind = "item" if line.kind == "marked" else "sentence"
         for j, sentence in enumerate(_split_sentences(body)):
             ended = bool(_END.search(sentence))
-            if not ended and ((j > 0 and len(sentence) < 8) or _LABELS.search(sentence)):
+            if not ended and ((j > 0 and len(sentence) < 8) or (kind == "sentence" and _LABELS.search(sentence))):
                 continue  # a stray tail (a wrapped page footer), or labels of a diagram or table
             st.units.append(Unit(sentence, kind, section, paragraph, j == 0, ended))
     # Parts: the sections under the shallowest level of heading that occurs at least twice; a
     # heading repeated on every page (a PDF's running header) is one part, not many.
-    major = next((lv for lv in range(1, 5) if sum(1 for x, _ in levels if 1 <= x <= lv) >= 2), 0)
+    major = next((lv for lv in range(1, 5)
+                  if sum(1 for sec, (x, _) in enumerate(levels, start=1) if 1 <= x <= lv and sec in has_body) >= 2), 0)
     part_of: dict[int, int] = {0: 0}
     keys: dict[str, int] = {}
     current = 0
@@ -474,7 +485,8 @@ _CUE_UP = re.compile(r"実施|開始|始め|予定|必要があ|必要です|く
 _CUE_DOWN = re.compile(r"(?:以下|次|下記)のとおり(?:です|となります|でした)?。$|次ページ|次頁|前頁|別紙|参照して"
                        r"|お世話にな|よろしくお願い|以上です|ありがとうございま|解説していきます|紹介します|ご覧ください")
 # In minutes, that something was explained or reported is procedure; what was decided is the point.
-_PROCEDURE = re.compile(r"について(?:説明|報告)があった|から(?:説明|報告)があった|(?:説明|報告)を(?:受け|行っ)た")
+_PROCEDURE = re.compile(r"(?:について|から)(?:説明|報告)(?:があった|した|を行った)|(?:説明|報告)を(?:受け|行っ)た"
+                        r"|(?:に基づき|を用いて)、?.{0,20}(?:説明|報告)した|ことを報告した")
 _QUESTION = re.compile(r"(?:か|？|\?)[。」）]*$|[？?]$")
 _BIGRAM_DUP = 0.6
 _STEER = {0: 0.25, 1: 0.5, 2: 0.5, 3: 0.3, 4: 0.15}
@@ -729,7 +741,7 @@ def summarize(text: str, instruction: str | None = None) -> Summary:
     count = spec.count
     if not spec.instructed or (spec.form == "bullets" and count is None and cap is None):
         goal = max(1, min(DEFAULT_MAX, round(source_len / 3)))
-        cap = min(DEFAULT_MAX, math.floor(goal * 1.15))
+        cap = min(DEFAULT_MAX, math.floor(goal * 1.1))
     chosen = _choose(cands, count=count, cap=cap, goal=goal, form=spec.form)
     if not chosen and not spec.instructed:
         # Too short for a third: the one best sentence, still never past DEFAULT_MAX.

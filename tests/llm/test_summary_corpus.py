@@ -56,7 +56,7 @@ def units_of(summary: str, ask: Ask, doc: Doc) -> list[str]:
             assert all(line.startswith("・") for line in lines), summary
             lines = [line[1:] for line in lines]
         return lines
-    known = sorted(set(doc.sentences), key=len, reverse=True)
+    known = sorted(set(doc.sentences) | {m for m in doc.metas if m.endswith("。")}, key=len, reverse=True)
     out, rest = [], summary
     while rest:
         match = next((s for s in known if rest.startswith(s)), None)
@@ -92,7 +92,9 @@ def test_summary_properties(name: str, style: str, ask: Ask):
         assert result.notes, "an empty summary must say why"
         return
     units = units_of(text, ask, doc)
-    allowed = list(doc.sentences) + (doc.metas if ask.lines or ask.bullets is not None else [])
+    # A meta line is a line of a list, or a sentence where it is written as one (申込方法：…ください。).
+    listed = ask.lines or ask.bullets is not None
+    allowed = list(doc.sentences) + [m for m in doc.metas if listed or m.endswith("。")]
     for unit in units:
         assert unit in allowed, f"not a whole source sentence: {unit!r}"
         assert unit not in doc.headings

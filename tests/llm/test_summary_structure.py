@@ -144,5 +144,5 @@ def test_any_text_gives_source_sentences_within_the_limit(text, instruction):
 
 
 def _prose_parts(prose: str) -> list[str]:
-    """Prose cut after each 。, without it (an item written without one gets one in prose)."""
-    return [p.removesuffix("。") for p in re.split(r"(?<=。)", prose) if p]
+    """Prose cut after each sentence end, without a 。 (an item written without one gets one)."""
+    return [p.removesuffix("。") for p in re.split(r"(?<=[。！？!?])", prose) if p]
