@@ -195,6 +195,7 @@ _PREDICATE_END = re.compile(
 # Endings that close a sentence even in running text (where 。 was left off).
 _STRONG_END = re.compile(r"(?:こと|ます|です|ました|でした|ません|ください|である|とする|ものとする|のこと)[）)」』]?$")
 _HIRAGANA_START = re.compile(r"^[ぁ-ゖ]")
+_RULE_END = re.compile(r"(?:する|しない|とする|すること|ること)[）)」』]?$")
 # Hiragana that cannot begin a sentence: a line starting with one continues the one before.
 _CONTINUES = re.compile(r"^[ぁぃぅぇぉっゃゅょゎをんゝゞー、。，．・）)」』】〕］]")
 _SENTENCE_START = re.compile(
@@ -301,6 +302,8 @@ def _is_open(buf: _Line) -> bool:
         return True
     if buf.trailing:
         return False
+    if buf.kind == "marked" and _RULE_END.search(seg):
+        return False  # a rule or list item closes on 「…を禁止する」 even at the wrap width
     if buf.full:
         return True
     # A list item or rule often ends without 。 on a predicate; running text ends with 。, so
