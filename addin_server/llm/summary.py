@@ -24,14 +24,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from operator import mul, sub
 
 from ja_sentence_segmenter.split.simple_splitter import ESCAPE_CHAR, split_punctuation
 
-from addin_server.policy.detectors.japanese import content_words
+from addin_server.policy.detectors.japanese import content_words, word_spans
 
 # --- the instruction -----------------------------------------------------------------------
 
@@ -195,6 +195,7 @@ _PREDICATE_END = re.compile(
 # Endings that close a sentence even in running text (where 。 was left off).
 _STRONG_END = re.compile(r"(?:こと|ます|です|ました|でした|ません|ください|である|とする|ものとする|のこと)[）)」』]?$")
 _HIRAGANA_START = re.compile(r"^[ぁ-ゖ]")
+_KANJI_KANA = re.compile(r"[一-鿿々〆ヶァ-ヺー]")
 _RULE_END = re.compile(r"(?:する|しない|とする|すること|ること)[）)」』]?$")
 # Hiragana that cannot begin a sentence: a line starting with one continues the one before.
 _CONTINUES = re.compile(r"^[ぁぃぅぇぉっゃゅょゎをんゝゞー、。，．・）)」』】〕］]")
@@ -240,6 +241,7 @@ class _Line:
     trailing: bool = False  # ended with a space: PDF text marks a paragraph's last line so
     full: bool = False  # its last line reaches the wrap width of the text
     depth: int = 0  # brackets opened and not closed (kept as lines are joined)
+    wrapped: bool = False  # the text is hard-wrapped (pasted from a PDF), not one paragraph a line
 
 
 def _balance(text: str) -> int:
@@ -300,8 +302,8 @@ def _is_open(buf: _Line) -> bool:
         return True
     if len(seg) != len(text.lstrip(_CLOSERS)):  # a new sentence began on this line and goes on
         return True
-    if buf.trailing:
-        return False
+    if buf.trailing or (_LABELS.search(seg) and "、" not in seg):
+        return False  # a paragraph's last line, or labels of a diagram (「データの質 最新情報」)
     if buf.kind == "marked" and _RULE_END.search(seg):
         return False  # a rule or list item closes on 「…を禁止する」 even at the wrap width
     if buf.full:
@@ -310,7 +312,8 @@ def _is_open(buf: _Line) -> bool:
     # an unfinished clause of running text goes on.
     if buf.kind == "marked" and _PREDICATE_END.search(seg):
         return False
-    return "、" in seg
+    # In Word text a line is a paragraph: one without 。 is an example or a caption, complete.
+    return buf.wrapped and "、" in seg
 
 
 def _continues(buf: _Line, line: _Line) -> bool:
@@ -329,16 +332,36 @@ def _continues(buf: _Line, line: _Line) -> bool:
     if _HIRAGANA_START.match(line.text) and not _SENTENCE_START.match(line.text):
         return True  # 「…生成す」+「る技術です。」: inflections and particles begin no sentence
     if not _is_open(buf):
-        return False
+        return _word_across(buf, line)
     starts = _SENTENCE_START.match(line.text) or line.text[0] in "「『【■◆●"
     return not (starts and _PREDICATE_END.search(_last_segment(buf.text)))
 
 
+def _word_across(buf: _Line, line: _Line) -> bool:
+    """Is a word cut by the line break (「…に構」+「築し、…」)? The analyser reads the few characters
+    on both sides; a word running across the break means the line was wrapped inside it."""
+    seg = _last_segment(buf.text)
+    if (buf.kind not in ("text", "marked") or not seg or buf.trailing or _STRONG_END.search(seg)
+            or not _KANJI_KANA.match(seg[-1]) or not _KANJI_KANA.match(line.text[0])):
+        return False
+    left, right = seg[-6:], line.text[:6]
+    return any(start < len(left) < end for start, end in word_spans(left + right))
+
+
 def _wrap_width(raws: Sequence[str]) -> float:
     """The width at which the text was wrapped: the median length of lines cut inside a sentence
-    (an unfinished line holding a 、). Infinite when fewer than three are found: no wrapping."""
-    cut = sorted(len(r) for r in raws if "、" in _last_segment(r) and not _END.search(r) and len(r) >= 15)
-    return cut[len(cut) // 2] if len(cut) >= 3 else math.inf
+    (running text holding a 、 and ending mid-phrase). Infinite when fewer than three are found:
+    no wrapping (Word text, where a line without 。 is a complete example, caption or rule)."""
+    cut = sorted(len(r) for r in raws if "、" in (seg := _last_segment(r)) and not _END.search(r) and len(r) >= 15
+                 and not _PREDICATE_END.search(seg))
+    if len(cut) >= 3:
+        return cut[len(cut) // 2]
+    # A short selection wrapped at a fixed width: the longest lines are all of one length.
+    # Hard wrapping makes every full line exactly as long as the longest; paragraphs of Word text
+    # are rarely of the very same length.
+    lengths = Counter(len(r) for r in set(raws) if len(r) >= 15)  # a running header repeats: once
+    longest = max(lengths, default=0)
+    return longest if lengths[longest] >= 2 else math.inf
 
 
 def _logical_lines(text: str) -> list[_Line]:
@@ -355,6 +378,7 @@ def _logical_lines(text: str) -> list[_Line]:
         line.indented = original[0] in _STRIP
         line.trailing = original[-1] in _STRIP
         line.full = len(raw) >= 0.85 * width
+        line.wrapped = width < math.inf
         line.depth = _balance(line.text)
         if lines and _continues(lines[-1], line):
             buf = lines[-1]

@@ -58,6 +58,20 @@ def test_lines_wrapped_inside_a_sentence_are_joined_and_headings_kept_apart():
     assert parts[0] == parts[1] != parts[2]  # the numbered headings make the parts
 
 
+def test_a_word_cut_by_the_line_break_is_joined_and_word_paragraphs_are_not():
+    pdf = ("※2 本市専用のネットワーク（組織の閉じた網）における「共通クラウド」に構\n"
+           "\n"
+           "築し、安全な利用環境として整備\n")
+    assert [u.text for u in read_structure(pdf).units] == [
+        "本市専用のネットワーク（組織の閉じた網）における「共通クラウド」に構築し、安全な利用環境として整備"]
+    word = ("禁止事項の例\n"
+            "チャットボットが、職員の確認を介さずに、生成した文章を市民に直接回答する\n"
+            "大阪市が承認している環境以外で生成AIを利用することは禁止しています。\n")
+    assert [u.text for u in read_structure(word).units] == [
+        "チャットボットが、職員の確認を介さずに、生成した文章を市民に直接回答する",
+        "大阪市が承認している環境以外で生成AIを利用することは禁止しています。"]
+
+
 def test_titles_meta_lines_and_bracketed_labels():
     text = ("臨時窓口の開設について\n"
             "日時：令和6年8月3日（土）午前9時から正午まで\n"
@@ -129,7 +143,8 @@ def test_any_text_gives_source_sentences_within_the_limit(text, instruction):
     """Whatever the input, no error; every output sentence is a piece of the source read without
     its line breaks; a hard limit holds."""
     result = summarize(text, instruction)
-    source = "".join(line.strip(" \t\u3000") for line in text.split("\n"))
+    # A sentence wrapped across a page goes on after the page number (「- 2 -」), by design.
+    source = "".join(line.strip(" \t\u3000") for line in text.split("\n") if line.strip() != "- 2 -")
     lines = result.text.split("\n") if result.text else []
     for line in lines:
         piece = line.removeprefix("・") if instruction and "箇条書き" in instruction else line
