@@ -196,6 +196,7 @@ _PREDICATE_END = re.compile(
 _STRONG_END = re.compile(r"(?:こと|ます|です|ました|でした|ません|ください|である|とする|ものとする|のこと)[）)」』]?$")
 _HIRAGANA_START = re.compile(r"^[ぁ-ゖ]")
 _KANJI_KANA = re.compile(r"[一-鿿々〆ヶァ-ヺー]")
+_WORDY = re.compile(r"[^\W_]")  # a letter, kana, kanji or digit
 _RULE_END = re.compile(r"(?:する|しない|とする|すること|ること)[）)」』]?$")
 # Hiragana that cannot begin a sentence: a line starting with one continues the one before.
 _CONTINUES = re.compile(r"^[ぁぃぅぇぉっゃゅょゎをんゝゞー、。，．・）)」』】〕］]")
@@ -483,6 +484,8 @@ def read_structure(text: str) -> Structure:
             continue
         kind = "item" if line.kind == "marked" else "sentence"
         for j, sentence in enumerate(_split_sentences(body)):
+            if not _WORDY.search(sentence):
+                continue  # punctuation alone (「。」」) says nothing
             ended = bool(_END.search(sentence))
             if not ended and ((j > 0 and len(sentence) < 8) or (kind == "sentence" and _LABELS.search(sentence))):
                 continue  # a stray tail (a wrapped page footer), or labels of a diagram or table

@@ -160,4 +160,5 @@ def test_any_text_gives_source_sentences_within_the_limit(text, instruction):
 
 def _prose_parts(prose: str) -> list[str]:
     """Prose cut after each sentence end, without a 。 (an item written without one gets one)."""
-    return [p.removesuffix("。") for p in re.split(r"(?<=[。！？!?])", prose) if p]
+    parts = re.findall(r"[^。！？!?]*[。！？!?]+[」』）)】〕］]*|[^。！？!?]+$", prose)
+    return [p.removesuffix("。") for p in parts if p]
