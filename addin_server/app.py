@@ -1,51 +1,30 @@
 """The application factory: `create_app(config)`.
 
-Configuration comes from defaults, then `OASIS_*` environment variables
-(`app.config.from_prefixed_env("OASIS")`), then an optional JSON/TOML file named by
-`OASIS_CONFIG_FILE`, then the mapping passed in. It is validated once; an invalid value
-raises ConfigError with one clear message and the app does not start.
+Configuration comes from `config.load_config` (defaults, then `OASIS_*` environment variables
+with `from_prefixed_env`'s rules, then an optional JSON/TOML file named by `OASIS_CONFIG_FILE`),
+then the mapping passed in — the same loader every command uses. It is validated once; an
+invalid value raises ConfigError with one clear message and the app does not start.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tomllib
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from addin_server.config import DEFAULTS, validate
+from addin_server import errors
+from addin_server.config import instance_path, load_config, validate
 from addin_server.errors import ApiError
 from addin_server.service import AssistantService
 
 log = logging.getLogger(__name__)
 
-HTTP_MESSAGES = {
-    400: ("bad_request", "リクエストの形式が正しくありません。"),
-    401: ("unauthorized", "サインインが必要です。"),
-    403: ("forbidden", "この操作は許可されていません。"),
-    404: ("not_found", "指定されたページや機能が見つかりません。"),
-    405: ("method_not_allowed", "この方法（HTTP メソッド）では利用できません。"),
-    413: ("payload_too_large", "送信データが大きすぎます。選択範囲を小さく分けて実行してください。"),
-    415: ("unsupported_media_type", "Content-Type: application/json の JSON を送ってください。"),
-    429: ("rate_limited", "短時間に多くの依頼がありました。少し待ってから再度お試しください。"),
-}
-
-
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.update(DEFAULTS)
-    app.config.from_prefixed_env("OASIS")
-    config_file = os.environ.get("OASIS_CONFIG_FILE")
-    if config_file:
-        loader = tomllib.load if config_file.endswith(".toml") else json.load
-        app.config.from_file(config_file, load=loader, text=not config_file.endswith(".toml"))
-    if config:
-        app.config.update(config)
+    app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
+    app.config.update(load_config(config))
     settings = validate(app.config, app.instance_path)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -71,6 +50,7 @@ def _register_optional(app: Flask) -> None:
     """Blueprints and extensions of the other surfaces (task pane, admin, security)."""
     from addin_server import limits, openapi, security
     from addin_server.admin import bp as admin_bp
+    from addin_server.admin import console
     from addin_server.auth import network
     from addin_server.taskpane import bp as taskpane_bp
 
@@ -79,6 +59,7 @@ def _register_optional(app: Flask) -> None:
     limits.init_app(app)
     security.init_app(app)
     app.register_blueprint(admin_bp)
+    console.init_app(app)
     openapi.init_app(app)
 
 
@@ -90,10 +71,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int, list[tuple[str, str]]]:
         status = exc.code or 500
-        code, message = HTTP_MESSAGES.get(status, ("http_error", "リクエストを処理できませんでした。"))
+        error = errors.for_status(status)
         # Keep werkzeug's own headers (Allow on 405, Retry-After, …), not its HTML content type.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-        return jsonify({"error": {"code": code, "message": message}}), status, headers
+        return jsonify(error.body()), status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

@@ -27,7 +27,7 @@ def _optional_commands() -> list:
     import importlib
 
     modules = []
-    for name in ("addin_server.manifest", "docx_tools.cli", "addin_server.audit.cli"):
+    for name in ("addin_server.manifest", "docx_tools.cli", "addin_server.annotate_cli", "addin_server.audit.cli"):
         try:
             modules.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:

@@ -1,21 +1,26 @@
 """Configuration: Flask config keys loaded from `OASIS_*` environment variables.
 
-The names are a contract (see shared/CONTRACTS.md). `Settings` is the validated, typed view the
-rest of the code reads; an invalid value stops start-up with one clear message.
+The names are a contract (see shared/CONTRACTS.md). `load_config` is the one loader, used by the
+server (`create_app`) and by every command: defaults < `OASIS_*` environment variables (Flask's
+`from_prefixed_env` rules) < the JSON or TOML file named by `OASIS_CONFIG_FILE` < explicit
+overrides. `Settings` is the validated, typed view the rest of the code reads; an invalid value
+stops start-up with one clear message. `instance_path()` is the one place that says where the
+instance folder (default SQLite database, generated keys) is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-PROFILES = ("oasis", "rag", "cloud")
+from addin_server.profiles import PROFILES
+
 PROVIDERS = ("offline", "openai", "azure")
 AUTH_MODES = ("dev", "entra")
 # Azure OpenAI GA API version; override with AZURE_API_VERSION when Azure moves on.
@@ -231,28 +236,60 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
     )
 
 
-def env_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """OASIS_* variables as config keys, values JSON-decoded where possible (as Flask does)."""
+def instance_path() -> str:
+    """The instance folder: `OASIS_INSTANCE_PATH`, else where Flask puts `addin_server`'s.
+
+    Flask's rule: `<project>/instance` for a source checkout or editable install,
+    `<prefix>/var/addin_server.app-instance` for an installed package. Computed here once so the
+    server and the commands always open the same default database.
+    """
+    explicit = os.environ.get("OASIS_INSTANCE_PATH")
+    if explicit:
+        return os.path.abspath(explicit)
+    from flask.sansio.scaffold import find_package
+
+    prefix, package_path = find_package("addin_server.app")
+    if prefix is None:
+        return os.path.join(package_path, "instance")
+    return os.path.join(prefix, "var", "addin_server.app-instance")
+
+
+def load_config(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults < `OASIS_*` environment < `OASIS_CONFIG_FILE` < overrides, as plain keys."""
     import json
+    import tomllib
+
+    from flask import Config
 
     environ = os.environ if environ is None else environ
-    out: dict[str, Any] = {}
-    for key, value in environ.items():
-        if key.startswith("OASIS_") and not key.startswith("OASIS_REQUIRE_"):
-            try:
-                out[key[6:]] = json.loads(value)
-            except ValueError:
-                out[key[6:]] = value
-    return out
+    config = Config(instance_path())
+    config.update(DEFAULTS)
+    # The same rules as app.config.from_prefixed_env("OASIS") (JSON-decoded values, `__` nesting),
+    # applied to the given environment; the test-only OASIS_REQUIRE_* flags are not settings.
+    for key in sorted(k for k in environ if k.startswith("OASIS_") and not k.startswith("OASIS_REQUIRE_")):
+        value: Any = environ[key]
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+        name = key[len("OASIS_"):]
+        if "__" not in name:
+            config[name] = value
+            continue
+        current: Any = config
+        *parts, tail = name.split("__")
+        for part in parts:
+            current = current.setdefault(part, {})
+        current[tail] = value
+    config_file = environ.get("OASIS_CONFIG_FILE")
+    if config_file:
+        toml = config_file.endswith(".toml")
+        try:
+            config.from_file(config_file, load=tomllib.load if toml else json.load, text=not toml)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"OASIS_CONFIG_FILE {config_file!r} could not be read: {exc}") from None
+    config.update(overrides or {})
+    return dict(config)
 
 
-def load_settings(
-    overrides: Mapping[str, Any] | None = None, instance_path: str | os.PathLike[str] = "instance"
-) -> Settings:
-    """Settings for tools that run without Flask (annotate, audit): defaults < env < overrides."""
-    config = {**DEFAULTS, **env_config(), **(overrides or {})}
-    return validate(config, instance_path)
-
-
-def new_secret() -> str:
-    return secrets.token_hex(32)
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Validated settings for the server and every command, from the one loader."""
+    return validate(load_config(overrides), instance_path())

@@ -55,12 +55,39 @@ class Forbidden(ApiError):
 
 class NotFound(ApiError):
     status, code = 404, "not_found"
-    message = "指定されたものが見つかりません。"
+    message = "指定されたページや機能が見つかりません。"
+
+
+class MethodNotAllowed(ApiError):
+    status, code = 405, "method_not_allowed"
+    message = "この方法（HTTP メソッド）では利用できません。"
 
 
 class PayloadTooLarge(ApiError):
     status, code = 413, "payload_too_large"
     message = "送信データが大きすぎます。選択範囲を小さく分けて実行してください。"
+
+
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "unsupported_media_type"
+    message = "Content-Type: application/json の JSON を送ってください。"
+
+
+class PolicyBlocked(ApiError):
+    """The guideline's rules refused the request (422); the body also carries the findings."""
+
+    status, code = 422, "policy_blocked"
+    message = "ガイドラインのルールにより、この内容は送信できません。表示された指摘を確認してください。"
+
+
+class RateLimited(ApiError):
+    status, code = 429, "rate_limited"
+    message = "短時間に多くの依頼がありました。少し待ってから再度お試しください。"
+    template = "短時間に多くの依頼がありました。{seconds} 秒ほど待ってから再度お試しください。"
+
+    @classmethod
+    def after(cls, seconds: int) -> RateLimited:
+        return cls(cls.template.format(seconds=seconds), headers={"Retry-After": str(seconds)})
 
 
 class ModelError(ApiError):
@@ -85,3 +112,18 @@ class AuditUnavailable(ApiError):
 
     status, code = 503, "audit_unavailable"
     message = "記録（ログ）を保存できないため、処理を行いませんでした（ルール cloud-4 / oasis-log）。管理者に連絡してください。"
+
+
+# The class that speaks for each HTTP status werkzeug or an extension may raise on its own.
+BY_STATUS: dict[int, type[ApiError]] = {
+    cls.status: cls
+    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, PayloadTooLarge,
+                UnsupportedMediaType, PolicyBlocked, RateLimited, ModelError, ModelUnavailable, ModelTimeout)
+}
+
+
+def for_status(status: int) -> ApiError:
+    """The one error for an HTTP status (500's wording for a status we do not name)."""
+    cls = BY_STATUS.get(status)
+    return cls() if cls is not None else ApiError(status=status, code="http_error",
+                                                  message="リクエストを処理できませんでした。")

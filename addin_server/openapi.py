@@ -23,6 +23,7 @@ from addin_server.admin.schemas import (
     SeriesPageSchema,
     SeriesQuerySchema,
 )
+from addin_server.api.disclosure import DisclosureCheckRequestSchema
 from addin_server.api.schemas import CONTENT_PATTERN, CellField, CheckRequestSchema, OperationRequestSchema
 
 OPENAPI_VERSION = "3.1.0"
@@ -130,6 +131,53 @@ class PaneConfigSchema(Schema):
     model = fields.String(required=True)
 
 
+class DisclosureEditSchema(Schema):
+    n = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": ["pending", "modified", "unmodified", "missing"]})
+    tagged = fields.Boolean(required=True)
+
+
+class DisclosureInsertionSchema(Schema):
+    id = fields.String(required=True)
+    operation = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["pending", "modified", "unmodified", "missing"]})
+    tagged = fields.Boolean(required=True)
+    edits = fields.List(fields.Nested(DisclosureEditSchema),
+                        metadata={"description": "編集ごとの来歴を持つ校正（契約3）のときだけ"})
+
+
+class DisclosureItemSchema(Schema):
+    key = fields.String(required=True, metadata={"description": "依頼ID、または編集ごとの「依頼ID#n」"})
+    id = fields.String(required=True)
+    edit = fields.Integer(allow_none=True, required=True)
+    operation = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["pending", "modified", "unmodified", "missing"]})
+    tagged = fields.Boolean(required=True, metadata={"description": "開示コメントが既にある"})
+    text = fields.String(required=True, metadata={"description": "生成AIが出力した文字列（来歴の記録）"})
+    tag = fields.String(allow_none=True, required=True, metadata={"description": "Word: それを囲むコンテンツ コントロールのタグ"})
+    cell = fields.String(allow_none=True, required=True, metadata={"description": "Excel: 'シート'!A1"})
+    disclosure = fields.String(allow_none=True, required=True,
+                               metadata={"description": "無編集のとき、一括タグ付けツールが付ける開示コメントの本文"})
+    author = fields.String(allow_none=True, required=True)
+
+
+class DisclosureCountsSchema(Schema):
+    pending = fields.Integer(required=True)
+    modified = fields.Integer(required=True)
+    unmodified = fields.Integer(required=True)
+    missing = fields.Integer(required=True)
+
+
+class DisclosureCheckResponseSchema(Schema):
+    request_id = fields.String(required=True)
+    rule = fields.String(required=True, metadata={"const": "common-8"})
+    insertions = fields.List(fields.Nested(DisclosureInsertionSchema), required=True,
+                             metadata={"description": "一括タグ付けツールの報告書と同じ行"})
+    items = fields.List(fields.Nested(DisclosureItemSchema), required=True)
+    counts = fields.Nested(DisclosureCountsSchema, required=True)
+    blocking = fields.Boolean(required=True, metadata={"description": "確認待ちがあり公開できない"})
+
+
 class HealthSchema(Schema):
     status = fields.String(required=True)
 
@@ -185,7 +233,8 @@ def build_spec(auth_mode: str = "entra") -> dict[str, Any]:
         ("CheckResponse", CheckResponseSchema), ("OperationResponse", OperationResponseSchema),
         ("BlockedResponse", BlockedResponseSchema), ("Error", ErrorSchema), ("PaneConfig", PaneConfigSchema),
         ("AuditPage", AuditPageSchema), ("SeriesPage", SeriesPageSchema), ("Health", HealthSchema),
-        ("Ready", ReadySchema),
+        ("Ready", ReadySchema), ("DisclosureCheckRequest", DisclosureCheckRequestSchema),
+        ("DisclosureCheckResponse", DisclosureCheckResponseSchema),
     ]:
         spec.components.schema(name, schema=schema)
     secured = [{"entra": []}] if auth_mode == "entra" else [{"dev": []}]
@@ -215,6 +264,12 @@ def build_spec(auth_mode: str = "entra") -> dict[str, Any]:
         "responses": {"200": {"description": "delta / result / error イベント（data は JSON）",
                               "content": {"text/event-stream": {"schema": SSE_EVENT}}},
                       **post_errors, **_errors(503)}}})
+    spec.path(path="/api/v1/disclosure/check", operations={"post": {
+        "summary": "公開前チェック（共通ルール8）：文書内の生成AI出力の状態と開示コメント", "security": secured,
+        "requestBody": body("DisclosureCheckRequest"),
+        "responses": {"200": _json("DisclosureCheckResponse", "挿入ごとの状態（一括タグ付けツールと同じ判定）"),
+                      "422": _json("Error", "文書の内容を読み取れない（XML の誤り・DTD を含む・本文がない）"),
+                      **post_errors, **_errors(503)}}})
     spec.path(path="/api/v1/config", operations={"get": {
         "summary": "作業ウィンドウ用の設定", "responses": {"200": _json("PaneConfig", "設定"), **_errors(403, 429)}}})
     spec.path(path="/api/v1/admin/audit", operations={"get": {
@@ -239,6 +294,23 @@ def build_spec(auth_mode: str = "entra") -> dict[str, Any]:
                                                 "content": {"application/json": {"schema": {"type": "object"}}}},
                                         **_errors(403, 429)}}})
     document = spec.to_dict()
+    check_body = document["components"]["schemas"]["DisclosureCheckRequest"]
+    # Word needs the body's OOXML, Excel the provenance rows: one rule over the body.
+    check_body["anyOf"] = [
+        {"properties": {"host": {"const": "word"}, "ooxml": {"type": "string", "minLength": 1}}, "required": ["ooxml"]},
+        {"properties": {"host": {"const": "excel"}, "rows": {"type": "array"}}, "required": ["rows"]},
+    ]
+    for name in ("values", "cell_comments"):
+        check_body["properties"][name]["maxProperties"] = 100_000
+    # NUL is refused in every string of this body (keys too), as elsewhere in the API.
+    props = check_body["properties"]
+    props["ooxml"]["pattern"] = NO_NUL
+    props["provenance"]["items"]["pattern"] = NO_NUL
+    for name in ("values", "cell_comments"):
+        props[name]["propertyNames"] = {"pattern": NO_NUL, "maxLength": 300}
+    props["cell_comments"]["additionalProperties"]["pattern"] = NO_NUL
+    for field in ("author", "text"):
+        document["components"]["schemas"]["Comment"]["properties"][field]["pattern"] = NO_NUL
     for name in ("OperationRequest", "CheckRequest"):
         body_schema = document["components"]["schemas"][name]
         body_schema["anyOf"] = HAS_CONTENT

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from addin_server.audit import AuditRecord, AuditStore
+from addin_server.auth.identity import Identity
 from addin_server.config import Settings
 from addin_server.errors import ApiError, AuditUnavailable, ModelError
 from addin_server.llm import Edit, Gateway, ModelAnswer, apply_edits
@@ -25,14 +26,6 @@ log = logging.getLogger(__name__)
 
 Cells = Sequence[Sequence[Any]]
 POLICY_BLOCKED_MESSAGE = "ガイドラインのルールにより、この内容は送信できません。表示された指摘を確認してください。"
-
-
-@dataclass
-class Identity:
-    user_id: str
-    display: str | None = None
-    is_admin: bool = False
-    client_addr: str | None = None
 
 
 @dataclass

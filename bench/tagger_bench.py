@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from addin_server.cli import main as cli_main  # noqa: E402
-from docx_tools import provenance, revisions, tagger  # noqa: E402
+from docx_tools import disclosure, provenance, revisions  # noqa: E402
 from docx_tools.oxml import qn  # noqa: E402
 from docx_tools.package import Package  # noqa: E402
 
@@ -48,12 +48,12 @@ def make_document(k: int, paragraphs: int) -> bytes:
     paras = body.findall(qn("w:p"))
     ai_text = "要約：本文書は生成AIの利用方針をまとめたものである。"
     w = revisions.RevisionWriter(root, "oasis-addin")
-    w.insert_paragraphs_after(paras[5], ["承諾待ちの要約文。"], "oasis:p-" + str(k), tagger.CONTROL_TITLE)
+    w.insert_paragraphs_after(paras[5], ["承諾待ちの要約文。"], "oasis:p-" + str(k), disclosure.CONTROL_TITLE)
     target = paras[3]
     for r in target.findall(qn("w:r")):
         target.remove(r)
     target.append(w.new_run(ai_text, None))
-    revisions.wrap_in_sdt([target], f"oasis:u-{k}", tagger.CONTROL_TITLE, str(k))
+    revisions.wrap_in_sdt([target], f"oasis:u-{k}", disclosure.CONTROL_TITLE, str(k))
     pkg.mark_changed("word/document.xml")
     provenance.add_provenance(pkg, [
         provenance.make_insertion(f"u-{k}", "summarize", "bench-model", ai_text),

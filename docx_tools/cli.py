@@ -1,4 +1,4 @@
-"""``oasis-addin tag`` and ``oasis-addin annotate`` (registered by addin_server.cli)."""
+"""``oasis-addin tag`` (registered by addin_server.cli; docx_tools never imports the server)."""
 
 from __future__ import annotations
 
@@ -32,16 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="確認待ちが残るときの終了コード（既定 1、0 にすると無視）")
     tag.add_argument("--quiet", action="store_true", help="集計表を表示しない")
     tag.set_defaults(func=run_tag)
-
-    import importlib
-
-    try:
-        annotate = importlib.import_module("docx_tools.annotate")
-    except ModuleNotFoundError as exc:
-        if exc.name != "docx_tools.annotate":
-            raise
-    else:
-        annotate.register(sub)
 
 
 def collect(paths: Iterable[str]) -> list[tuple[Path, Path | None, str]]:
@@ -86,7 +76,7 @@ def run_tag(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from docx_tools import report
-    from docx_tools.tagger import FileResult
+    from docx_tools.disclosure import FileResult
 
     dry_run = bool(args.dry_run) or (args.out is None and not args.in_place)
     items: list[tuple[str, str | None, bool, str]] = []

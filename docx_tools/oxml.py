@@ -161,10 +161,6 @@ def iso_now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def iter_tagged(root: etree._Element, tag: str) -> Iterator[etree._Element]:
-    yield from root.iter(qn(tag))
-
-
 def sdt_tag(sdt: etree._Element) -> str | None:
     tag = sdt.find(f"{qn('w:sdtPr')}/{qn('w:tag')}")
     return None if tag is None else tag.get(qn("w:val"))

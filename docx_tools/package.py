@@ -212,6 +212,13 @@ class Package:
                 return target
         return None
 
+    def main_part(self) -> str:
+        """The main document part (word/document.xml, xl/workbook.xml); a clear error if absent."""
+        main = self.main_part_name()
+        if main is None:
+            raise PackageError("missing_part", "文書の本体（メインの部品）が見つかりません。壊れたファイルの可能性があります。")
+        return main
+
     def unique_part_name(self, pattern: str) -> str:
         """First free name for a pattern with one ``{}`` (``xl/comments{}.xml``)."""
         lowered = {n.lower() for n in self.parts}

@@ -2,6 +2,11 @@
 
 Word keeps it in a custom XML part ``<provenance xmlns="urn:oasis-addin:provenance:v1">``;
 readers look at every custom XML part because a document may hold several.
+
+A proofread written by the task pane since the per-edit format lists its applied edits
+(``<edit n="1" sha256="…"><text>…</text></edit>``): each edit's replacement is its own
+content control ``oasis:<id>#<n>``, so only AI text is marked as AI. Older records have no
+``<edit>`` and one control ``oasis:<id>`` around the whole text; both are read.
 """
 
 from __future__ import annotations
@@ -23,6 +28,16 @@ _DS = "http://schemas.openxmlformats.org/officeDocument/2006/customXml"
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One applied proofread edit: ``n`` is 1-based among the applied edits; ``text`` is its
+    replacement (empty for a deletion, which has no control)."""
+
+    n: int
+    sha256: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Insertion:
     id: str
     operation: str
@@ -31,8 +46,9 @@ class Insertion:
     sha256: str
     text: str
     cell: str | None = None  # Excel only: "'Sheet'!C2"
+    edits: tuple[Edit, ...] = ()  # Word proofreads in the per-edit format
 
-    def to_dict(self) -> dict[str, str | None]:
+    def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
@@ -66,11 +82,32 @@ def _try_parse(pkg: Package, name: str) -> etree._Element | None:
 
 def read_provenance(pkg: Package) -> list[Insertion]:
     """Every insertion recorded in any custom XML part; the first record of an id wins."""
-    seen: dict[str, Insertion] = {}
+    roots = []
     for name in custom_xml_parts(pkg):
         root = _try_parse(pkg, name)
-        if root is None or root.tag != f"{_P}provenance":
-            continue
+        if root is not None and root.tag == f"{_P}provenance":
+            roots.append(root)
+    return insertions_from(roots)
+
+
+def parse_provenance_xml(data: bytes | str) -> etree._Element | None:
+    """A provenance part given as data (the task pane sends it); None for another custom part.
+
+    Parsed with the hardened parser; a DOCTYPE raises ``oxml.UnsafeXmlError``, malformed XML
+    ``etree.XMLSyntaxError``.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if isinstance(data, str) and raw.lstrip().startswith(b"<?xml"):
+        # An XML declaration naming another encoding would contradict the UTF-8 we just made.
+        raw = raw.split(b"?>", 1)[1] if b"?>" in raw else raw
+    root = oxml.parse_xml(raw)
+    return root if root.tag == f"{_P}provenance" else None
+
+
+def insertions_from(roots: list[etree._Element]) -> list[Insertion]:
+    """The insertions of the given provenance roots, in order; the first record of an id wins."""
+    seen: dict[str, Insertion] = {}
+    for root in roots:
         for el in root.iter(f"{_P}insertion"):
             ins_id = el.get("id")
             if not ins_id or ins_id in seen:
@@ -83,11 +120,29 @@ def read_provenance(pkg: Package) -> list[Insertion]:
                 created=el.get("created", ""),
                 sha256=el.get("sha256", ""),
                 text=(text_el.text or "") if text_el is not None else "",
+                edits=_edits_of(el),
             )
     return list(seen.values())
 
 
-def make_insertion(ins_id: str, operation: str, model: str, text: str, created: str | None = None) -> Insertion:
+def _edits_of(el: etree._Element) -> tuple[Edit, ...]:
+    out: dict[int, Edit] = {}
+    for edit in el.findall(f"{_P}edit"):
+        n = edit.get("n", "")
+        if not n.isdigit() or int(n) < 1 or int(n) in out:
+            continue  # an edit without a usable number cannot be matched to its control
+        text_el = edit.find(f"{_P}text")
+        out[int(n)] = Edit(int(n), edit.get("sha256", ""), (text_el.text or "") if text_el is not None else "")
+    return tuple(out[k] for k in sorted(out))
+
+
+def make_insertion(ins_id: str, operation: str, model: str, text: str, created: str | None = None,
+                   edits: list[str] | None = None) -> Insertion:
+    """One record; with ``edits`` (the applied replacements, in order) the per-edit proofread
+    format, whose ``text`` is the replacements joined by a newline."""
+    parts = tuple(Edit(n, text_sha256(t), t) for n, t in enumerate(edits or [], start=1))
+    if edits is not None:
+        text = "\n".join(edits)
     return Insertion(
         id=ins_id,
         operation=operation,
@@ -95,6 +150,7 @@ def make_insertion(ins_id: str, operation: str, model: str, text: str, created: 
         created=created or oxml.iso_now(),
         sha256=text_sha256(text),
         text=text,
+        edits=parts,
     )
 
 
@@ -115,6 +171,11 @@ def add_provenance(pkg: Package, insertions: list[Insertion]) -> str:
         el.set("created", ins.created)
         el.set("sha256", ins.sha256)
         etree.SubElement(el, f"{_P}text").text = ins.text
+        for edit in ins.edits:
+            e = etree.SubElement(el, f"{_P}edit")
+            e.set("n", str(edit.n))
+            e.set("sha256", edit.sha256)
+            etree.SubElement(e, f"{_P}text").text = edit.text
     pkg.mark_changed(name)
     return name
 

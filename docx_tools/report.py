@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from docx_tools.tagger import MISSING, MODIFIED, PENDING, UNMODIFIED, FileResult
+from docx_tools.disclosure import MISSING, MODIFIED, PENDING, UNMODIFIED, FileResult
 
-CSV_FIELDS = ("path", "id", "operation", "status", "tagged", "error")
+# `edit` (added last, so existing readers keep their columns): empty on an insertion's row, the
+# edit number on the rows that follow it for each edit of a per-edit proofread.
+CSV_FIELDS = ("path", "id", "operation", "status", "tagged", "error", "edit")
 STATUS_JA = {PENDING: "確認待ち", MODIFIED: "編集あり", UNMODIFIED: "無編集", MISSING: "見当たらない"}
 
 
@@ -27,10 +29,13 @@ def to_csv(results: Sequence[FileResult]) -> str:
     for r in results:
         if r.error is not None or not r.insertions:
             writer.writerow({"path": r.path, "id": "", "operation": "", "status": "", "tagged": "",
-                             "error": r.error or ""})
+                             "error": r.error or "", "edit": ""})
         for ins in r.insertions:
             writer.writerow({"path": r.path, "id": ins.id, "operation": ins.operation, "status": ins.status,
-                             "tagged": "true" if ins.tagged else "false", "error": ""})
+                             "tagged": "true" if ins.tagged else "false", "error": "", "edit": ""})
+            for e in ins.edits or []:
+                writer.writerow({"path": r.path, "id": ins.id, "operation": ins.operation, "status": e.status,
+                                 "tagged": "true" if e.tagged else "false", "error": "", "edit": str(e.n)})
     return buf.getvalue()
 
 

@@ -3,77 +3,63 @@
 For each AI insertion recorded in a document's provenance it decides whether the insertion is
 ``pending`` (its control still holds unaccepted revisions), ``modified``, ``unmodified`` or
 ``missing``, and anchors a disclosure comment on every unmodified insertion that has none yet.
-Only the parts it has to change are rewritten; everything else is copied byte for byte.
+A proofread recorded edit by edit (contract 3) is classified and disclosed per edit, and gets an
+overall status from its edits. Only the parts it has to change are rewritten; everything else is
+copied byte for byte. :func:`classify_document` is also what the task pane's 公開前チェック runs
+(through :mod:`docx_tools.check`).
 """
 
 from __future__ import annotations
 
 import bisect
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
 from docx_tools import oxml, provenance, revisions
+from docx_tools.disclosure import (
+    AUTHOR,
+    ID_LABEL,
+    INITIALS,
+    MISSING,
+    MODIFIED,
+    PENDING,
+    TAG_PREFIX,
+    UNMODIFIED,
+    EditResult,
+    FileResult,
+    InsertionResult,
+    disclosure_key,
+    disclosure_text,
+    is_disclosed,
+)
 from docx_tools.oxml import qn
 from docx_tools.package import Package, PackageError, write_atomic
 from docx_tools.provenance import Insertion
 
-AUTHOR = "oasis-addin"
-INITIALS = "AI"
-CONTROL_TITLE = "生成AI出力（要確認）"
-TAG_PREFIX = "oasis:"
-
-PENDING = "pending"
-MODIFIED = "modified"
-UNMODIFIED = "unmodified"
-MISSING = "missing"
-STATUSES = (PENDING, MODIFIED, UNMODIFIED, MISSING)
+# An insertion's status from its edits: what the publisher still has to act on comes first.
+# Any pending edit blocks publication; else any unmodified edit needs its disclosure; else an
+# edited one makes it `modified`; `missing` only when no edit's text is left (or every edit was a
+# deletion, which leaves no AI text behind).
+_PRECEDENCE = (PENDING, UNMODIFIED, MODIFIED)
 
 
-def disclosure_text(ins: Insertion) -> str:
-    """The Japanese disclosure comment; the id line is also what makes tagging idempotent."""
-    date = ins.created[:10] if ins.created else "不明"
-    return (
-        "この部分は生成AIを利用して作成し、編集せずにそのまま使用しています"
-        "（大阪市生成AI利用ガイドライン 共通ルール8〔common-8〕による表示）。\n"
-        f"依頼ID: {ins.id}\n"
-        f"モデル: {ins.model or '不明'}\n"
-        f"作成日: {date}"
-    )
+def overall_status(statuses: list[str]) -> str:
+    for status in _PRECEDENCE:
+        if status in statuses:
+            return status
+    return MISSING
 
 
-def _has_disclosure(text: str, ins_id: str) -> bool:
-    return f"依頼ID: {ins_id}" in text
-
-
-@dataclass
-class InsertionResult:
-    id: str
-    operation: str
-    status: str
-    tagged: bool
-    added: bool = False
-
-    def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "operation": self.operation, "status": self.status, "tagged": self.tagged}
-
-
-@dataclass
-class FileResult:
-    path: str
-    insertions: list[InsertionResult] = field(default_factory=list)
-    error: str | None = None
-    error_code: str | None = None
-    written: str | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"path": self.path}
-        if self.error is not None:
-            out["error"] = self.error
-        out["insertions"] = [i.to_dict() for i in self.insertions]
-        return out
+def aggregate(ins: Insertion, edits: list[EditResult]) -> InsertionResult:
+    """The insertion's row for a per-edit proofread: overall status, tagged when every
+    unmodified edit carries its disclosure (and at least one edit does)."""
+    unmodified = [e for e in edits if e.status == UNMODIFIED]
+    tagged = any(e.tagged for e in edits) and all(e.tagged for e in unmodified)
+    return InsertionResult(ins.id, ins.operation, overall_status([e.status for e in edits]), tagged,
+                           added=any(e.added for e in edits), edits=edits)
 
 
 def _nfc(text: str) -> str:
@@ -83,12 +69,42 @@ def _nfc(text: str) -> str:
 # ---- Word ------------------------------------------------------------------------------------
 
 
+# A removed edit control is looked for by its exact text only when that text is long enough to
+# say where it came from: a two-character fix such as 「ください」 stands everywhere.
+MIN_UNWRAPPED_EDIT = 8
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What is classified on its own: a whole insertion, or one edit of a per-edit proofread."""
+
+    ins: Insertion
+    n: int | None
+    text: str
+
+    @property
+    def key(self) -> str:
+        return disclosure_key(self.ins.id, self.n)
+
+
+def units_of(ins: Insertion) -> list[Unit]:
+    """One unit per insertion; per edit for the per-edit proofread format. A deletion-only
+    edit leaves no AI text behind (nothing to find, review or disclose), so it is no unit."""
+    if not ins.edits:
+        return [Unit(ins, None, ins.text)]
+    return [Unit(ins, e.n, e.text) for e in ins.edits if e.text]
+
+
 @dataclass
 class _Found:
-    ins: Insertion
+    unit: Unit
     status: str
     sdt: etree._Element | None = None
     span: tuple[etree._Element, int, etree._Element, int] | None = None  # p1, start, p2, end
+
+    @property
+    def ins(self) -> Insertion:
+        return self.unit.ins
 
 
 class _BodyIndex:
@@ -120,10 +136,14 @@ class _BodyIndex:
 
 
 def classify_docx(pkg: Package, insertions: list[Insertion]) -> list[_Found]:
-    main = pkg.main_part_name()
-    assert main is not None
-    root = pkg.xml(main)
-    body = root.find(qn("w:body"))
+    return classify_document(pkg.xml(pkg.main_part()), insertions)
+
+
+def classify_document(root: etree._Element, insertions: list[Insertion]) -> list[_Found]:
+    """The one classifier (the batch tagger and the pane's 公開前チェック both use it): one
+    result per unit (see :func:`units_of`), in provenance order. ``root`` is ``w:document``
+    (or ``w:body``); nothing is changed."""
+    body = root if root.tag == qn("w:body") else root.find(qn("w:body"))
     if body is None and root.tag.startswith("{http://purl.oclc.org/ooxml/"):
         raise PackageError(
             "strict_format",
@@ -139,36 +159,39 @@ def classify_docx(pkg: Package, insertions: list[Insertion]) -> list[_Found]:
     index: _BodyIndex | None = None
     raw: str | None = None
     out: list[_Found] = []
-    for ins in insertions:
-        expected = _nfc(ins.text)
-        sdts = by_tag.get(ins.id, [])
+    for unit in (u for ins in insertions for u in units_of(ins)):
+        expected = _nfc(unit.text)
+        sdts = by_tag.get(unit.key, [])
         if sdts:
             # Copy and paste in Word can duplicate a control: pending wins, then an exact copy.
             pending = [s for s in sdts if revisions.pending_revisions(s)]
             if pending:
-                out.append(_Found(ins, PENDING, sdt=pending[0]))
+                out.append(_Found(unit, PENDING, sdt=pending[0]))
                 continue
             exact = [s for s in sdts if _nfc(revisions.range_text(s, "accepted")) == expected]
             if exact:
-                out.append(_Found(ins, UNMODIFIED, sdt=exact[0]))
+                out.append(_Found(unit, UNMODIFIED, sdt=exact[0]))
             else:
-                out.append(_Found(ins, MODIFIED, sdt=sdts[0]))
+                out.append(_Found(unit, MODIFIED, sdt=sdts[0]))
+            continue
+        if unit.n is not None and len(expected) < MIN_UNWRAPPED_EDIT:
+            out.append(_Found(unit, MISSING))
             continue
         if raw is None:
             raw = "".join(body.itertext(qn("w:t"), qn("w:delText"), with_tail=False))
-        if not _may_contain(raw, ins.text, expected):
-            out.append(_Found(ins, MISSING))
+        if not _may_contain(raw, unit.text, expected):
+            out.append(_Found(unit, MISSING))
             continue
         if index is None:
             index = _BodyIndex(body)
-        span = index.locate(ins.text) or (index.locate(expected) if expected != ins.text else None)
+        span = index.locate(unit.text) or (index.locate(expected) if expected != unit.text else None)
         if span is None:
-            out.append(_Found(ins, MISSING))
+            out.append(_Found(unit, MISSING))
             continue
         status = UNMODIFIED
         if _span_has_revisions(span):
             status = PENDING
-        out.append(_Found(ins, status, span=span))
+        out.append(_Found(unit, status, span=span))
     return out
 
 
@@ -261,19 +284,18 @@ class _DocxComments:
             out.append((c.get(qn("w:author"), ""), text))
         return out
 
-    def has_disclosure(self, ins_id: str) -> bool:
-        return any(author == AUTHOR and _has_disclosure(text, ins_id) for author, text in self.texts)
+    def has_disclosure(self, key: str, full_text: str) -> bool:
+        return is_disclosed(self.texts, key, full_text)
 
     def add(self, text: str) -> int:
-        if self._root is None:
-            self._create()
-        assert self._root is not None and self.name is not None
+        if self._root is None or self.name is None:
+            self._root, self.name = self._create()
         comment = self._api(self._root, None).add_comment(text=text, author=AUTHOR, initials=INITIALS)  # type: ignore[arg-type]
         self.pkg.mark_changed(self.name)
         self.texts.append((AUTHOR, text))
         return comment.comment_id
 
-    def _create(self) -> None:
+    def _create(self) -> tuple[etree._Element, str]:
         import importlib.resources
 
         data = importlib.resources.files("docx").joinpath("templates/default-comments.xml").read_bytes()
@@ -281,11 +303,13 @@ class _DocxComments:
         self.name = self.pkg.unique_part_name((folder + "/" if folder else "") + "comments{}.xml")
         if self.name.endswith("comments1.xml") and (folder + "/comments.xml").lstrip("/") not in self.pkg.parts:
             self.name = (folder + "/" if folder else "") + "comments.xml"
-        self.pkg.set_part(self.name, data)
-        self._root = self.pkg.xml(self.name, oxml.docx_parser())
-        self.pkg.mark_changed(self.name)
-        self.pkg.add_relationship(self.main, oxml.RT_COMMENTS, self.name)
-        self.pkg.ensure_content_type(self.name, oxml.CT_COMMENTS_DOCX)
+        name = self.name
+        self.pkg.set_part(name, data)
+        root = self.pkg.xml(name, oxml.docx_parser())
+        self.pkg.mark_changed(name)
+        self.pkg.add_relationship(self.main, oxml.RT_COMMENTS, name)
+        self.pkg.ensure_content_type(name, oxml.CT_COMMENTS_DOCX)
+        return root, name
 
 
 def _reference_run(cid: int) -> etree._Element:
@@ -357,22 +381,35 @@ def tag_docx(pkg: Package, dry_run: bool = False) -> list[InsertionResult]:
     if not insertions:
         return []
     found = classify_docx(pkg, insertions)
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     comments = _DocxComments(pkg, main)
-    results = []
+    per_unit: dict[tuple[str, int | None], tuple[bool, bool]] = {}
     for f in found:
-        already = comments.has_disclosure(f.ins.id)
-        res = InsertionResult(f.ins.id, f.ins.operation, f.status, tagged=already)
+        text = disclosure_text(f.ins, f.unit.n)
+        already = comments.has_disclosure(f.unit.key, text)
+        added = False
         if f.status == UNMODIFIED and not already and not dry_run:
-            cid = comments.add(disclosure_text(f.ins))
+            # One comment per unit: for a per-edit proofread it covers exactly that edit's
+            # control (run-level, so the range hugs the replaced text), never the person's text.
+            cid = comments.add(text)
             ok = _anchor_sdt(f.sdt, cid) if f.sdt is not None else (
                 _anchor_span(f.span, cid) if f.span is not None else False)
             if ok:
                 pkg.mark_changed(main)
-                res.tagged = res.added = True
-        results.append(res)
-    return results
+                already = added = True
+        per_unit[(f.ins.id, f.unit.n)] = (already, added)
+    status_of = {(f.ins.id, f.unit.n): f.status for f in found}
+    return [result_for(ins, status_of, per_unit) for ins in insertions]
+
+
+def result_for(ins: Insertion, status_of: dict[tuple[str, int | None], str],
+            per_unit: dict[tuple[str, int | None], tuple[bool, bool]]) -> InsertionResult:
+    if not ins.edits:
+        tagged, added = per_unit[(ins.id, None)]
+        return InsertionResult(ins.id, ins.operation, status_of[(ins.id, None)], tagged=tagged, added=added)
+    edits = [EditResult(u.n, status_of[(ins.id, u.n)], *per_unit[(ins.id, u.n)])
+             for u in units_of(ins) if u.n is not None]
+    return aggregate(ins, edits)
 
 
 # ---- files -----------------------------------------------------------------------------------
@@ -407,12 +444,13 @@ def _verify(pkg: Package, new: bytes, suffix: str, results: list[InsertionResult
     for name in pkg.changed:
         if name.lower().endswith((".xml", ".rels")):
             after.xml(name)  # well-formed, and safe
-    added = [r.id for r in results if r.added]
+    added = [disclosure_key(r.id, e.n) for r in results if r.added for e in (r.edits or []) if e.added]
+    added += [r.id for r in results if r.added and r.edits is None]
     if suffix == ".xlsx":
         texts = b"".join(after.parts[n] for n in pkg.changed if "comments" in n.lower())
     else:
         texts = b"".join(after.parts[n] for n in pkg.changed if n.lower().endswith("comments.xml"))
-    missing = [i for i in added if f"依頼ID: {i}".encode() not in texts]
+    missing = [i for i in added if f"{ID_LABEL}{i}\n".encode() not in texts and f"{ID_LABEL}{i}<".encode() not in texts]
     if missing:
         raise PackageError("verify_failed", "書き出したファイルの検査に失敗しました（注記コメントが読み取れません）。")
 

@@ -12,11 +12,21 @@ import io
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
 
 from docx_tools import oxml
+from docx_tools.disclosure import (
+    AUTHOR,
+    MISSING,
+    MODIFIED,
+    UNMODIFIED,
+    InsertionResult,
+    disclosure_text,
+    has_id_line,
+)
 from docx_tools.package import Package, PackageError
 from docx_tools.provenance import Insertion
 
@@ -50,10 +60,33 @@ class CellInsertion:
     col: int
 
 
+def parse_rows(rows: Iterable[Sequence[object]]) -> list[CellInsertion]:
+    """Provenance sheet rows after the header (cell, id, operation, model, created, sha256,
+    text) as insertions; rows without a cell or id, or with a cell reference that is not one,
+    are skipped. Pure: the pane's 公開前チェック sends these rows as data."""
+    from openpyxl.utils.cell import get_column_letter, range_to_tuple
+
+    out: list[CellInsertion] = []
+    for row in rows:
+        values = ["" if v is None else str(v) for v in (list(row) + [None] * 7)[:7]]
+        cell, ins_id, operation, model, created, sha, text = values
+        if not cell or not ins_id:
+            continue
+        try:
+            sheet, (c1, r1, _c2, _r2) = range_to_tuple(cell)
+        except (ValueError, TypeError):
+            continue
+        if cell.startswith("'"):
+            sheet = sheet.replace("''", "'")  # openpyxl leaves the quote escaping in place
+        ins = Insertion(ins_id, operation, model, created, sha, text, cell=cell)
+        out.append(CellInsertion(ins, sheet, f"{get_column_letter(c1)}{r1}", r1, c1))
+    return out
+
+
 def read_provenance(data: bytes) -> tuple[list[CellInsertion], dict[tuple[str, str], object]]:
     """Insertions from the provenance sheet and the current values of their cells."""
     import openpyxl
-    from openpyxl.utils.cell import get_column_letter, range_to_tuple
+    from openpyxl.utils.cell import get_column_letter
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not read
@@ -65,20 +98,7 @@ def read_provenance(data: bytes) -> tuple[list[CellInsertion], dict[tuple[str, s
         if PROVENANCE_SHEET not in wb.sheetnames:
             return [], {}
         rows = list(wb[PROVENANCE_SHEET].iter_rows(values_only=True))
-        out: list[CellInsertion] = []
-        for row in rows[1:]:
-            values = ["" if v is None else str(v) for v in (list(row) + [None] * 7)[:7]]
-            cell, ins_id, operation, model, created, sha, text = values
-            if not cell or not ins_id:
-                continue
-            try:
-                sheet, (c1, r1, _c2, _r2) = range_to_tuple(cell)
-            except ValueError:
-                continue
-            if cell.startswith("'"):
-                sheet = sheet.replace("''", "'")  # openpyxl leaves the quote escaping in place
-            ins = Insertion(ins_id, operation, model, created, sha, text, cell=cell)
-            out.append(CellInsertion(ins, sheet, f"{get_column_letter(c1)}{r1}", r1, c1))
+        out = parse_rows(rows[1:])
         values_by_cell: dict[tuple[str, str], object] = {}
         by_sheet: dict[str, list[CellInsertion]] = {}
         for ci in out:
@@ -98,14 +118,22 @@ def read_provenance(data: bytes) -> tuple[list[CellInsertion], dict[tuple[str, s
         wb.close()
 
 
-def classify(ci: CellInsertion, values: dict[tuple[str, str], object]) -> str:
-    from docx_tools import tagger
-
-    value = values.get((ci.sheet, ci.coord))
+def classify_value(ci: CellInsertion, value: object) -> str:
+    """The status of one AI cell from its current value (None: the cell or sheet is gone)."""
     if value is None or value == "":
-        return tagger.MISSING
+        return MISSING
     same = unicodedata.normalize("NFC", str(value)) == unicodedata.normalize("NFC", ci.ins.text)
-    return tagger.UNMODIFIED if same else tagger.MODIFIED
+    return UNMODIFIED if same else MODIFIED
+
+
+def classify(ci: CellInsertion, values: dict[tuple[str, str], object]) -> str:
+    return classify_value(ci, values.get((ci.sheet, ci.coord)))
+
+
+def is_disclosed(comment: str | None, ins_id: str) -> bool:
+    """Whether the cell's comment already holds the disclosure (any author: Excel keeps one
+    comment per cell and the disclosure is appended to it)."""
+    return comment is not None and has_id_line(comment, ins_id)
 
 
 class _SheetComments:
@@ -152,8 +180,7 @@ class _SheetComments:
                 kids[-1].addnext(r)
             else:
                 body.insert(0, r)
-            assert self.comments is not None
-            self.pkg.mark_changed(self.comments)
+            self._mark_changed()
             return
         root = self._comments_root()
         authors = root.find(x("authors"))
@@ -178,9 +205,13 @@ class _SheetComments:
         t = etree.SubElement(r, x("t"))
         t.text = text
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        assert self.comments is not None
-        self.pkg.mark_changed(self.comments)
+        self._mark_changed()
         self._add_shape(row, col)
+
+    def _mark_changed(self) -> None:
+        if self.comments is None:  # unreachable: a comment was just found in it or it was created
+            raise PackageError("internal", "コメントの部品を特定できませんでした。")
+        self.pkg.mark_changed(self.comments)
 
     def _comments_root(self) -> etree._Element:
         if self.comments is None:
@@ -259,8 +290,7 @@ class _SheetComments:
 
 def sheet_parts(pkg: Package) -> dict[str, str]:
     """Sheet name -> worksheet part name, from workbook.xml and its relationships."""
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     rels = {rid: target for rid, _t, target, _m in pkg.relationships(main)}
     out = {}
     for sheet in pkg.xml(main).iter(x("sheet")):
@@ -270,9 +300,7 @@ def sheet_parts(pkg: Package) -> dict[str, str]:
     return out
 
 
-def tag_xlsx(pkg: Package, data: bytes, dry_run: bool = False) -> list:
-    from docx_tools import tagger
-
+def tag_xlsx(pkg: Package, data: bytes, dry_run: bool = False) -> list[InsertionResult]:
     parts = sheet_parts(pkg)
     if PROVENANCE_SHEET not in parts:
         return []  # no openpyxl load at all for the many workbooks without AI cells
@@ -288,10 +316,10 @@ def tag_xlsx(pkg: Package, data: bytes, dry_run: bool = False) -> list:
         if part is not None:
             editor = editors.setdefault(part, _SheetComments(pkg, part))
         current = editor.comment_text(ci.coord) if editor is not None else None
-        already = current is not None and f"依頼ID: {ci.ins.id}" in current
-        res = tagger.InsertionResult(ci.ins.id, ci.ins.operation, status, tagged=already)
-        if status == tagger.UNMODIFIED and not already and not dry_run and editor is not None:
-            editor.add(ci.coord, ci.row, ci.col, tagger.disclosure_text(ci.ins), tagger.AUTHOR)
+        already = is_disclosed(current, ci.ins.id)
+        res = InsertionResult(ci.ins.id, ci.ins.operation, status, tagged=already)
+        if status == UNMODIFIED and not already and not dry_run and editor is not None:
+            editor.add(ci.coord, ci.row, ci.col, disclosure_text(ci.ins), AUTHOR)
             res.tagged = res.added = True
         results.append(res)
     return results
@@ -306,8 +334,7 @@ def add_provenance_sheet(pkg: Package, rows: list[Insertion]) -> str:
     Used by the tests and by tools that mark AI cells; every existing part stays as it was,
     apart from workbook.xml, its relationships and the content types.
     """
-    main = pkg.main_part_name()
-    assert main is not None
+    main = pkg.main_part()
     wb = pkg.xml(main)
     sheets = wb.find(x("sheets"))
     if sheets is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -25,7 +26,7 @@ def test_env_prefix(monkeypatch):
     monkeypatch.setenv("OASIS_PROFILE", "rag")
     monkeypatch.setenv("OASIS_PERSON_LIMIT", "500")
     monkeypatch.setenv("OASIS_MAX_PROMPT_CHARS", "1200")
-    s = load_settings(instance_path="/tmp/oasis-test-instance")
+    s = load_settings()
     assert (s.profile, s.person_limit, s.max_prompt_chars) == ("rag", 500, 1200)
 
 
@@ -80,3 +81,49 @@ def test_serve_refuses_unapproved_endpoint_with_one_message(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "common-2" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_config_file_outranks_env_and_serves_server_and_commands(monkeypatch, tmp_path):
+    """One loader: the audit command opens the database named in OASIS_CONFIG_FILE, as the server does."""
+    from addin_server.app import create_app
+    from addin_server.cli import main
+
+    db = tmp_path / "from-file.db"
+    cfg = tmp_path / "oasis.toml"
+    cfg.write_text(f'DATABASE_URL = "sqlite:///{db}"\nPERSON_LIMIT = 77\n', encoding="utf-8")
+    monkeypatch.setenv("OASIS_CONFIG_FILE", str(cfg))
+    monkeypatch.setenv("OASIS_PERSON_LIMIT", "5")  # the file outranks the environment
+    monkeypatch.setenv("OASIS_DATABASE_URL", f"sqlite:///{tmp_path / 'from-env.db'}")
+    app = create_app({"TESTING": True, "AUTH_MODE": "dev"})
+    settings = app.extensions["oasis_settings"]
+    assert (settings.person_limit, settings.database_url) == (77, f"sqlite:///{db}")
+    assert load_settings().database_url == settings.database_url
+    client = app.test_client()
+    client.environ_base.update({"REMOTE_ADDR": "127.0.0.1"})
+    assert client.post("/api/v1/summarize", json={"text": "窓口は9時に開きます。土日は休みです。", "host": "word"},
+                       headers={"X-Oasis-User": "tanaka"}).status_code == 200
+    out = tmp_path / "export.jsonl"
+    assert main(["audit", "export", "-o", str(out)]) == 0
+    exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["user_id"], r["operation"]) for r in exported] == [("dev:tanaka", "summarize")]
+    assert not (tmp_path / "from-env.db").exists()
+
+
+def test_unreadable_config_file_is_one_clear_error(monkeypatch, tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("OASIS_CONFIG_FILE", str(bad))
+    with pytest.raises(ConfigError, match="OASIS_CONFIG_FILE"):
+        load_settings()
+
+
+def test_instance_path_is_computed_once_for_server_and_commands(monkeypatch, tmp_path):
+    from addin_server.app import create_app
+    from addin_server.config import instance_path
+
+    monkeypatch.setenv("OASIS_INSTANCE_PATH", str(tmp_path / "inst"))
+    assert instance_path() == str(tmp_path / "inst")
+    app = create_app({"TESTING": True, "AUTH_MODE": "dev"})
+    assert app.instance_path == instance_path()
+    assert app.extensions["oasis_settings"].database_url == f"sqlite:///{tmp_path / 'inst' / 'oasis-addin.db'}"
+    assert load_settings().database_url == app.extensions["oasis_settings"].database_url

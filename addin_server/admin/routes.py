@@ -25,8 +25,9 @@ from marshmallow import Schema, ValidationError
 from addin_server.admin.schemas import AuditQuerySchema, MyAuditQuerySchema, SeriesQuerySchema
 from addin_server.audit.store import AuditRecord, AuditStore, audit_records
 from addin_server.auth import current_identity
+from addin_server.auth.identity import Identity
 from addin_server.errors import BadRequest, Forbidden
-from addin_server.service import AssistantService, Identity
+from addin_server.service import AssistantService
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1")
 
@@ -45,7 +46,11 @@ def _service() -> AssistantService:
 
 
 def _query(schema: Schema) -> dict[str, Any]:
-    multi = request.args.to_dict(flat=False)
+    return query_args(schema, request.args.to_dict(flat=False))
+
+
+def query_args(schema: Schema, multi: Mapping[str, list[str]]) -> dict[str, Any]:
+    """Query-string filters through a schema: each key once, errors as one 400 in Japanese."""
     if any(len(values) > 1 for values in multi.values()):
         raise BadRequest("同じ項目を複数回指定することはできません。", code="invalid_request")
     args = {key: values[0] for key, values in multi.items()}
@@ -85,7 +90,19 @@ def _where(query: Any, filters: Mapping[str, Any]) -> Any:
         query = query.where(c.created_at < filters["until"])
     if filters.get("rule"):
         query = query.where((sa.literal(",") + c.rules + sa.literal(",")).contains(f",{filters['rule']},"))
+    if filters.get("operation"):
+        query = query.where(c.operation == filters["operation"])
+    if filters.get("series"):
+        query = query.where(c.series_id == filters["series"])
     return query
+
+
+def outcome_counts(store: AuditStore, filters: Mapping[str, Any]) -> dict[str, int]:
+    """How many records of each outcome match the filters (the cursor and outcome aside)."""
+    wide = {k: v for k, v in filters.items() if k not in ("outcome", "cursor", "limit")}
+    query = _where(sa.select(audit_records.c.outcome, sa.func.count()).select_from(audit_records), wide)
+    with store.reader.connect() as conn:
+        return {str(o): int(n) for o, n in conn.execute(query.group_by(audit_records.c.outcome))}
 
 
 def audit_page(store: AuditStore, filters: Mapping[str, Any]) -> dict[str, Any]:
@@ -96,7 +113,7 @@ def audit_page(store: AuditStore, filters: Mapping[str, Any]) -> dict[str, Any]:
         query = query.where(audit_records.c.seq < int(filters["cursor"]))
     query = query.order_by(audit_records.c.seq.desc()).limit(limit + 1)
     count = _where(sa.select(sa.func.count()).select_from(audit_records), filters)
-    with store.engine.connect() as conn:
+    with store.reader.connect() as conn:  # reads never take the write lock
         rows = [dict(r._mapping) for r in conn.execute(query)]
         total = int(conn.execute(count).scalar_one())
     more = len(rows) > limit

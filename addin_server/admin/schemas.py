@@ -74,6 +74,10 @@ class MyAuditQuerySchema(_Strict):
                            error_messages={**MSG, "invalid": "整数で指定してください。"})
     cursor = _str(validate=validate.Regexp(r"^[1-9][0-9]{0,17}$", error="前の応答の next_cursor を指定してください。"),
                   metadata={"description": "前のページの応答にある next_cursor"})
+    operation = _str(validate=validate.Regexp(r"^[a-z]+(:[a-z]+)?$", error="操作名（例: summarize）で指定してください。"),
+                     metadata={"description": "操作（summarize, proofread, check, admin:audit …）"})
+    series = _str(validate=validate.Length(1, 256, error="一連の処理の識別子は1〜256文字で指定してください。"),
+                  metadata={"description": "一連の処理の識別子（series_id）"})
 
 
 class AuditQuerySchema(MyAuditQuerySchema):

@@ -22,7 +22,6 @@ with `--anchor` proves that the history up to that point is unchanged.
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import json
 import uuid
@@ -224,12 +223,6 @@ def export(rows: Iterable[dict[str, Any]], out: IO[str], fmt: str) -> int:
     else:
         raise ValueError(f"unknown format {fmt!r}")
     return count
-
-
-def export_text(rows: Iterable[dict[str, Any]], fmt: str) -> str:
-    buf = io.StringIO()
-    export(rows, buf, fmt)
-    return buf.getvalue()
 
 
 def utc_now_text() -> str:

@@ -20,13 +20,6 @@ from addin_server.audit.store import AuditStore
 from addin_server.config import ConfigError, load_settings
 
 
-def _instance_path() -> str:
-    """The instance folder create_app uses (so the default SQLite file is the server's)."""
-    from flask import Flask
-
-    return Flask("addin_server.app", instance_relative_config=True).instance_path
-
-
 def register(sub: Any) -> None:
     parser = sub.add_parser("audit", help="the tamper-evident audit log: verify, export, purge",
                             description="監査ログ（改ざん検知付き）の検証・書き出し・削除")
@@ -56,7 +49,7 @@ def register(sub: Any) -> None:
 
 def _open(args: argparse.Namespace) -> tuple[AuditStore, Any]:
     overrides = {"DATABASE_URL": args.database_url} if args.database_url else {}
-    settings = load_settings(overrides, instance_path=_instance_path())
+    settings = load_settings(overrides)
     store = AuditStore(settings.database_url)
     store.migrate()
     return store, settings
@@ -68,8 +61,10 @@ def _fail(message: str) -> int:
 
 
 def _time(value: str | None, name: str) -> str | None:
-    if value is None:
-        return None
+    return None if value is None else _parse_time(value, name)
+
+
+def _parse_time(value: str, name: str) -> str:
     try:
         return to_log_time(value)
     except ValueError:
@@ -123,10 +118,11 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
+    store: AuditStore | None = None
     try:
         store, settings = _open(args)
         if args.before:
-            before = _time(args.before, "--before")
+            before = _parse_time(args.before, "--before")
         else:
             days = args.retention_days if args.retention_days is not None else settings.get("AUDIT_RETENTION_DAYS")
             if days is None:
@@ -134,10 +130,11 @@ def _purge(args: argparse.Namespace) -> int:
             if int(days) < 1:
                 raise ConfigError("保存日数は 1 日以上にしてください")
             before = (datetime.now(UTC) - timedelta(days=int(days))).isoformat(timespec="microseconds")
-        assert before is not None
         if before > chain.utc_now_text():
             raise ConfigError("未来の日時より前の記録をすべて削除することはできません")
     except (ConfigError, ValueError) as exc:
+        if store is not None:
+            store.dispose()  # a usage error must not leave a connection pool behind
         return _fail(str(exc))
     try:
         actor = f"cli:{getpass.getuser()}"

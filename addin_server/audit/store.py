@@ -327,7 +327,8 @@ class AuditStore:
 
 
 def _apply_filters(query: Any, *, user_id: str | None = None, outcome: str | None = None,
-                   since: str | None = None, until: str | None = None, rule: str | None = None) -> Any:
+                   since: str | None = None, until: str | None = None, rule: str | None = None,
+                   operation: str | None = None, series: str | None = None) -> Any:
     c = audit_records.c
     if user_id:
         query = query.where(c.user_id == user_id)
@@ -339,6 +340,10 @@ def _apply_filters(query: Any, *, user_id: str | None = None, outcome: str | Non
         query = query.where(c.created_at < until)
     if rule:
         query = query.where((sa.literal(",") + c.rules + sa.literal(",")).contains(f",{rule},"))
+    if operation:
+        query = query.where(c.operation == operation)
+    if series:
+        query = query.where(c.series_id == series)
     return query
 
 

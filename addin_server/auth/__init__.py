@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from addin_server.auth.identity import Identity
 from addin_server.config import is_loopback
 from addin_server.errors import Unauthorized
-from addin_server.service import Identity
 
 DEV_HEADER = "X-Oasis-User"
 

@@ -28,9 +28,9 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from flask import Flask, request
 
+from addin_server.auth.identity import Identity
 from addin_server.config import ConfigError
 from addin_server.errors import Unauthorized
-from addin_server.service import Identity
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.fakes.openai_server import FakeOpenAI, Step
 from tests.policy.numbers import VALID, notate
 
 USER = {"X-Oasis-User": "tanaka"}
@@ -123,15 +124,21 @@ def test_person_limit_through_the_api(make_app: Callable[..., Flask]) -> None:
     assert post(c, "/api/v1/summarize", {"cells": table(8, 10), "series_id": "別件"}).status_code == 200
 
 
-def test_output_findings_are_warnings_beside_the_result(make_app: Callable[..., Flask]) -> None:
-    _, c = client_for(make_app, "oasis")
+def test_output_findings_are_warnings_beside_the_result(make_app: Callable[..., Flask], fake_llm: FakeOpenAI) -> None:
+    """An answer with a figure the source lacks comes back with a common-5 warning pointing into it."""
+    invented = "ガイドラインは2019年に廃止されました。"
+    fake_llm.push(Step(content=invented))
+    _, c = client_for(make_app, "oasis", LLM_PROVIDER="openai", LLM_BASE_URL=fake_llm.base_url,
+                      LLM_MODEL="fake-gpt", APPROVED_ENDPOINTS=fake_llm.base_url, LLM_TIMEOUT=2, LLM_MAX_RETRIES=0)
     resp = post(c, "/api/v1/summarize", {"text": CLEAN})
     body = resp.get_json()
-    assert resp.status_code == 200
-    assert all(f["severity"] != "block" for f in body["findings"])
-    for f in body["findings"]:
-        for s in f["spans"]:
-            assert 0 <= s["start"] <= s["end"] <= len(body["result"]["text"])
+    assert resp.status_code == 200 and body["result"]["text"] == invented
+    output = [f for f in body["findings"] if f["rule"] == "common-5"]
+    assert output, body["findings"]
+    assert {f["severity"] for f in output} == {"warn"}
+    spans = [s for f in output for s in f["spans"]]
+    assert spans
+    assert any("2019" in invented[s["start"]:s["end"]] for s in spans), spans
 
 
 def test_cloud_refuses_generation_when_the_audit_store_cannot_record(

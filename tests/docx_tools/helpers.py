@@ -13,7 +13,7 @@ import openpyxl
 from lxml import etree
 from openpyxl.comments import Comment
 
-from docx_tools import provenance, revisions, tagger, xlsx
+from docx_tools import disclosure, provenance, revisions, xlsx
 from docx_tools.oxml import qn
 from docx_tools.package import Package, PackageError
 from docx_tools.provenance import Insertion, make_insertion
@@ -36,8 +36,8 @@ def body_paragraphs(pkg: Package) -> list[etree._Element]:
 
 def wrap(pkg: Package, indexes: Sequence[int], ins_id: str) -> etree._Element:
     paras = body_paragraphs(pkg)
-    sdt = revisions.wrap_in_sdt([paras[i] for i in indexes], tagger.TAG_PREFIX + ins_id,
-                                tagger.CONTROL_TITLE, str(900 + len(ins_id)))
+    sdt = revisions.wrap_in_sdt([paras[i] for i in indexes], disclosure.TAG_PREFIX + ins_id,
+                                disclosure.CONTROL_TITLE, str(900 + len(ins_id)))
     pkg.mark_changed("word/document.xml")
     return sdt
 
@@ -50,6 +50,97 @@ def finish(pkg: Package, insertions: Sequence[Insertion]) -> bytes:
 
 def ins(ins_id: str, text: str, operation: str = "summarize") -> Insertion:
     return make_insertion(ins_id, operation, MODEL, text, created="2026-11-20T01:02:03Z")
+
+
+def proofread_edits(pkg: Package, para: int, ins_id: str,
+                    edits: Sequence[tuple[str, str]]) -> dict[int, etree._Element]:
+    """Apply per-edit proofread edits to body paragraph ``para`` the way the task pane does:
+    each (original, replacement) as a tracked replacement of the first occurrence of
+    ``original`` in the paragraph's current text, the replacement wrapped in its own control
+    ``oasis:<id>#<n>`` (n in the given order); deletions get no control. Returns n -> control."""
+    root = pkg.xml("word/document.xml")
+    p = body_paragraphs(pkg)[para]
+    writer = revisions.RevisionWriter(root, "oasis-addin")
+    controls: dict[int, etree._Element] = {}
+    for n, (original, replacement) in enumerate(edits, start=1):
+        text = revisions.block_text(p)
+        start = text.index(original)
+        _del, ins_el = writer.replace_range(p, start, start + len(original), replacement)
+        if ins_el is not None:
+            controls[n] = revisions.wrap_in_sdt([ins_el], f"{disclosure.TAG_PREFIX}{ins_id}#{n}",
+                                                disclosure.CONTROL_TITLE, writer.next_sdt_id())
+    pkg.mark_changed("word/document.xml")
+    return controls
+
+
+def accept_in(p: etree._Element) -> None:
+    """Accept every tracked insertion and deletion inside paragraph ``p`` (as Word's 承諾 does)."""
+    for el in list(p.iter(qn("w:ins"), qn("w:del"))):
+        parent = el.getparent()
+        if el.tag == qn("w:del"):
+            parent.remove(el)
+            continue
+        for child in list(el):
+            el.addprevious(child)
+        parent.remove(el)
+
+
+def accept_edit(sdt: etree._Element) -> None:
+    """Accept one edit: its deletion just before the control and the insertion inside it."""
+    prev = sdt.getprevious()
+    if prev is not None and prev.tag == qn("w:del"):
+        prev.getparent().remove(prev)
+    for el in list(sdt.iter(qn("w:ins"))):
+        for child in list(el):
+            el.addprevious(child)
+        el.getparent().remove(el)
+
+
+def set_control_text(sdt: etree._Element, text: str) -> None:
+    """Replace what a (run-level) control shows, as a person typing over it with tracking off."""
+    ts = list(sdt.iter(qn("w:t")))
+    ts[0].text = text
+    for t in ts[1:]:
+        t.text = ""
+
+
+def unwrap(sdt: etree._Element) -> None:
+    """Remove a control but keep its content (Word's 「コンテンツ コントロールの削除」)."""
+    content = sdt.find(qn("w:sdtContent"))
+    for child in list(content):
+        sdt.addprevious(child)
+    sdt.getparent().remove(sdt)
+
+
+def proofread_ins(ins_id: str, replacements: Sequence[str]) -> Insertion:
+    return make_insertion(ins_id, "proofread", MODEL, "", created="2026-11-20T01:02:03Z", edits=list(replacements))
+
+
+PKG_NS = "http://schemas.microsoft.com/office/2006/xmlPackage"
+
+
+def flat_opc(data: bytes, with_comments: bool = True) -> str:
+    """What Word's ``body.getOoxml()`` gives for a document: a flat OPC ``pkg:package`` holding
+    the main document part (and its comments part, when asked)."""
+    pkg = Package.from_bytes(data)
+    root = etree.Element(f"{{{PKG_NS}}}package", nsmap={"pkg": PKG_NS})
+    names = ["word/document.xml"] + (["word/comments.xml"] if with_comments and "word/comments.xml" in pkg.parts else [])
+    for name in names:
+        part = etree.SubElement(root, f"{{{PKG_NS}}}part")
+        part.set(f"{{{PKG_NS}}}name", "/" + name)
+        part.set(f"{{{PKG_NS}}}contentType", "application/xml")
+        etree.SubElement(part, f"{{{PKG_NS}}}xmlData").append(pkg.xml(name))
+    return etree.tostring(root, encoding="unicode")
+
+
+def provenance_xml(data: bytes) -> list[str]:
+    """The provenance custom XML part(s) of a document, as the pane reads them (getXml)."""
+    pkg = Package.from_bytes(data)
+    out = []
+    for name in provenance.custom_xml_parts(pkg):
+        if pkg.xml(name).tag == f"{{{provenance.oxml.PROVENANCE_NS}}}provenance":
+            out.append(pkg.parts[name].decode("utf-8"))
+    return out
 
 
 def comments_of(data: bytes) -> list[tuple[str, str]]:
@@ -138,7 +229,7 @@ def add_corpus_provenance(path: Path) -> tuple[bytes, bytes, set[str]]:
                 if len("".join(pc.text for pc in revisions.paragraph_pieces(p)).strip()) >= 2]
         if len(tops) >= 2:
             target = tops[-1]
-            revisions.wrap_in_sdt([target], tagger.TAG_PREFIX + "corpus-block", tagger.CONTROL_TITLE, "424242")
+            revisions.wrap_in_sdt([target], disclosure.TAG_PREFIX + "corpus-block", disclosure.CONTROL_TITLE, "424242")
             pkg.mark_changed(main)
             insertions.append(ins("corpus-block", revisions.block_text(target)))
             expected.add("corpus-block")

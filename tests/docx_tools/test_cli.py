@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from addin_server.cli import main
-from docx_tools import revisions, tagger
+from docx_tools import disclosure, revisions
 from docx_tools.package import Package
 from tests.docx_tools import helpers as h
 
@@ -26,7 +26,7 @@ def _unmodified() -> bytes:
 def _pending() -> bytes:
     pkg = Package.from_bytes(h.docx_bytes(["前文。"]))
     w = revisions.RevisionWriter(pkg.xml("word/document.xml"), "oasis-addin")
-    w.insert_paragraphs_after(h.body_paragraphs(pkg)[0], ["未確認の要約。"], "oasis:P1", tagger.CONTROL_TITLE)
+    w.insert_paragraphs_after(h.body_paragraphs(pkg)[0], ["未確認の要約。"], "oasis:P1", disclosure.CONTROL_TITLE)
     pkg.mark_changed("word/document.xml")
     return h.finish(pkg, [h.ins("P1", "未確認の要約。")])
 
@@ -80,7 +80,7 @@ def test_pending_exit_code_and_csv(tmp_path: Path) -> None:
     by_id = {r["id"]: r for r in rows}
     assert by_id["P1"]["status"] == "pending" and by_id["P1"]["tagged"] == "false"
     assert by_id["A1"]["status"] == "unmodified" and by_id["A1"]["tagged"] == "false"  # dry run
-    assert set(rows[0]) == {"path", "id", "operation", "status", "tagged", "error"}
+    assert set(rows[0]) == {"path", "id", "operation", "status", "tagged", "error", "edit"}
     assert main(["tag", str(root), "--dry-run", "--pending-exit-code", "0", "--quiet"]) == 0
 
 

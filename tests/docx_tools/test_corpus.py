@@ -11,7 +11,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from docx_tools import tagger
+from docx_tools import disclosure, tagger
 from docx_tools.package import Package, PackageError
 from tests.docx_tools import helpers as h
 
@@ -63,13 +63,13 @@ def _check(path_str: str) -> tuple[str, str, str]:
         except PackageError as exc:
             return path_str, "error", exc.message
         status = {r.id: r for r in results}
-        if status.get("corpus-missing") is None or status["corpus-missing"].status != tagger.MISSING:
+        if status.get("corpus-missing") is None or status["corpus-missing"].status != disclosure.MISSING:
             return path_str, "fail", f"missing insertion misread: {status}"
         for ins_id in expected:
             r = status.get(ins_id)
-            if r is None or r.status not in (tagger.UNMODIFIED, tagger.PENDING):
+            if r is None or r.status not in (disclosure.UNMODIFIED, disclosure.PENDING):
                 return path_str, "fail", f"{ins_id}: {r}"
-            if r.status == tagger.UNMODIFIED and not r.tagged:
+            if r.status == disclosure.UNMODIFIED and not r.tagged:
                 return path_str, "fail", f"{ins_id} not tagged"
         if new is None:
             return path_str, "ok", "unchanged"

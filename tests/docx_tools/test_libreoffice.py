@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from docx_tools import revisions, tagger
+from docx_tools import disclosure, revisions, tagger
 from docx_tools.package import Package
 from tests.docx_tools import helpers as h
 from tests.support import require
@@ -48,7 +48,7 @@ def test_libreoffice_sees_tracked_changes_and_disclosure_comment(tmp_path: Path)
     pkg = Package.from_bytes(h.docx_bytes(["前文。", "AIの要約です。", "本文。"]))
     w = revisions.RevisionWriter(pkg.xml("word/document.xml"), "oasis-addin")
     # A pending AI insertion (tracked) and a proofreading replacement (w:del + w:ins).
-    w.insert_paragraphs_after(h.body_paragraphs(pkg)[2], ["承諾待ちの要約。"], "oasis:P1", tagger.CONTROL_TITLE)
+    w.insert_paragraphs_after(h.body_paragraphs(pkg)[2], ["承諾待ちの要約。"], "oasis:P1", disclosure.CONTROL_TITLE)
     w.replace_range(h.body_paragraphs(pkg)[0], 0, 2, "はじめの文")
     h.wrap(pkg, [1], "U1")
     pkg.mark_changed("word/document.xml")
@@ -119,3 +119,52 @@ def test_libreoffice_reads_comments_added_to_a_real_workbook(tmp_path: Path, sha
     assert sum("依頼ID: LO-" in text for _a, text in anns_after) == 2
     for _a, text in anns_before:
         assert text in [t for _b, t in anns_after]
+
+
+def test_libreoffice_reads_per_edit_disclosures(tmp_path: Path) -> None:
+    """Run-level edit controls with their own comments (contract 3): every disclosure is read,
+    each anchored on exactly its edit's text."""
+    from tests.docx_tools.test_tagger_per_edit import per_edit_document
+
+    new, results = tagger.process_bytes(per_edit_document(), ".docx")
+    assert new is not None and sum(1 for r in results for e in (r.edits or []) if e.added) == 4
+    src = tmp_path / "per-edit.docx"
+    src.write_bytes(new)
+    root = _convert(src, "fodt", tmp_path)
+    texts = [t for _c, t in _annotations(root)]
+    keys = sorted(line.split(": ", 1)[1] for t in texts for line in t.splitlines() if line.startswith("依頼ID: "))
+    assert keys == ["OLD", "PL#1", "PP#2", "PU#1", "PU#2"]
+    # The range of each edit's comment covers only that edit's replacement.
+    covered: dict[str, str] = {}
+    open_: dict[str, str] = {}
+    body = root.find(f"{{{OFFICE}}}body")
+    for kind, value in _walk(body):
+        if kind == "start":
+            open_[value[0]] = ""
+            covered[value[0]] = value[1]
+        elif kind == "end":
+            covered[value] = (covered[value], open_.pop(value))
+        else:
+            for name in open_:
+                open_[name] += value
+    assert not open_
+    by_key = {next(ln.split(": ", 1)[1] for ln in body_text.splitlines() if ln.startswith("依頼ID: ")): span
+              for body_text, span in covered.values()}
+    assert by_key["PU#1"] == "ください" and by_key["PU#2"] == "は" and by_key["PP#2"] == "は"
+
+
+def _walk(el: etree._Element):
+    """("text", s), ("start", (name, comment text)), ("end", name) in document order; the
+    comment's own paragraphs and tracked-change records are not part of the running text."""
+    if el.text and el.tag != f"{{{TEXT}}}tracked-changes":
+        yield "text", el.text
+    for child in el:
+        if child.tag == f"{{{OFFICE}}}annotation":
+            text = "\n".join("".join(p.itertext()) for p in child.iter(f"{{{TEXT}}}p"))
+            yield "start", (child.get(f"{{{OFFICE}}}name") or "", text)
+        elif child.tag == f"{{{OFFICE}}}annotation-end":
+            yield "end", child.get(f"{{{OFFICE}}}name") or ""
+        elif child.tag != f"{{{TEXT}}}tracked-changes":
+            yield from _walk(child)
+        if child.tail:
+            yield "text", child.tail

@@ -5,17 +5,17 @@ import io
 import docx
 from lxml import etree
 
-from docx_tools import oxml, provenance, revisions, tagger
+from docx_tools import disclosure, oxml, provenance, revisions, tagger
 from docx_tools.oxml import qn
 from docx_tools.package import Package
 from tests.docx_tools import helpers as h
 
 
-def _statuses(results: list[tagger.InsertionResult]) -> dict[str, tuple[str, bool]]:
+def _statuses(results: list[disclosure.InsertionResult]) -> dict[str, tuple[str, bool]]:
     return {r.id: (r.status, r.tagged) for r in results}
 
 
-def _tag(data: bytes) -> tuple[bytes, list[tagger.InsertionResult]]:
+def _tag(data: bytes) -> tuple[bytes, list[disclosure.InsertionResult]]:
     new, results = tagger.process_bytes(data, ".docx")
     return (new if new is not None else data), results
 
@@ -33,7 +33,7 @@ def _all_cases() -> bytes:
     ]))
     root = pkg.xml("word/document.xml")
     w = revisions.RevisionWriter(root, "oasis-addin")
-    w.insert_paragraphs_after(h.body_paragraphs(pkg)[4], ["まだ承諾されていない要約。"], "oasis:P1", tagger.CONTROL_TITLE)
+    w.insert_paragraphs_after(h.body_paragraphs(pkg)[4], ["まだ承諾されていない要約。"], "oasis:P1", disclosure.CONTROL_TITLE)
     h.wrap(pkg, [3], "MOD1")  # wrapping changes the body's direct children: last index first
     h.wrap(pkg, [1, 2], "U1")
     pkg.mark_changed("word/document.xml")
@@ -49,11 +49,11 @@ def _all_cases() -> bytes:
 def test_classifies_every_case_and_tags_only_unmodified() -> None:
     new, results = _tag(_all_cases())
     assert _statuses(results) == {
-        "U1": (tagger.UNMODIFIED, True),
-        "MOD1": (tagger.MODIFIED, False),
-        "P1": (tagger.PENDING, False),
-        "UW1": (tagger.UNMODIFIED, True),
-        "GONE": (tagger.MISSING, False),
+        "U1": (disclosure.UNMODIFIED, True),
+        "MOD1": (disclosure.MODIFIED, False),
+        "P1": (disclosure.PENDING, False),
+        "UW1": (disclosure.UNMODIFIED, True),
+        "GONE": (disclosure.MISSING, False),
     }
     comments = h.comments_of(new)  # python-docx as an independent reader
     assert len(comments) == 2
@@ -101,7 +101,7 @@ def test_second_run_adds_nothing() -> None:
     first, _ = _tag(_all_cases())
     second, results = tagger.process_bytes(first, ".docx")
     assert second is None
-    assert _statuses(results)["U1"] == (tagger.UNMODIFIED, True)
+    assert _statuses(results)["U1"] == (disclosure.UNMODIFIED, True)
     assert len(h.comments_of(first)) == 2
 
 
@@ -126,11 +126,11 @@ def test_several_insertions_and_inline_control() -> None:
     p = h.body_paragraphs(pkg)[0]
     text = revisions.block_text(p)
     start = text.index("AIが書いた一文。")
-    revisions.wrap_range_in_sdt(p, start, start + len("AIが書いた一文。"), "oasis:IN1", tagger.CONTROL_TITLE, "5")
+    revisions.wrap_range_in_sdt(p, start, start + len("AIが書いた一文。"), "oasis:IN1", disclosure.CONTROL_TITLE, "5")
     pkg.mark_changed("word/document.xml")
     data = h.finish(pkg, [h.ins("IN1", "AIが書いた一文。"), h.ins("IN2", "別の段落。")])
     new, results = _tag(data)
-    assert _statuses(results) == {"IN1": (tagger.UNMODIFIED, True), "IN2": (tagger.UNMODIFIED, True)}
+    assert _statuses(results) == {"IN1": (disclosure.UNMODIFIED, True), "IN2": (disclosure.UNMODIFIED, True)}
     root = Package.from_bytes(new).xml("word/document.xml")
     body = root.find(qn("w:body"))
     texts = sorted(_commented_text(body, el.get(qn("w:id"))) for el in root.iter(qn("w:commentRangeStart")))
@@ -145,13 +145,13 @@ def test_inline_control_inside_pending_insertion_is_pending() -> None:
     p = h.body_paragraphs(pkg)[0]
     w = revisions.RevisionWriter(root, "oasis-addin")
     ins = w.insert_text(p, 3, "追加の文。")
-    sdt = revisions.make_sdt("oasis:IP", tagger.CONTROL_TITLE, "9")
+    sdt = revisions.make_sdt("oasis:IP", disclosure.CONTROL_TITLE, "9")
     ins.addprevious(sdt)
     sdt.find(qn("w:sdtContent")).append(ins)
     pkg.mark_changed("word/document.xml")
     data = h.finish(pkg, [h.ins("IP", "追加の文。")])
     _, results = _tag(data)
-    assert _statuses(results) == {"IP": (tagger.PENDING, False)}
+    assert _statuses(results) == {"IP": (disclosure.PENDING, False)}
 
 
 def test_existing_comments_are_kept_and_ids_stay_unique() -> None:
@@ -166,7 +166,7 @@ def test_existing_comments_are_kept_and_ids_stay_unique() -> None:
     h.wrap(pkg, [1], "C1")
     data = h.finish(pkg, [h.ins("C1", "AIの段落。")])
     new, results = _tag(data)
-    assert _statuses(results) == {"C1": (tagger.UNMODIFIED, True)}
+    assert _statuses(results) == {"C1": (disclosure.UNMODIFIED, True)}
     comments = h.comments_of(new)
     assert comments[:2] == [("山田", "既存のコメントです"), ("佐藤", "もう一つ")]
     assert comments[2][0] == "oasis-addin"
@@ -186,7 +186,7 @@ def test_provenance_found_among_several_custom_xml_parts() -> None:
     assert len(provenance.custom_xml_parts(reread)) == 2
     assert provenance.provenance_part(reread) == "customXml/item2.xml"
     new, results = _tag(data)
-    assert _statuses(results) == {"X1": (tagger.UNMODIFIED, True)}
+    assert _statuses(results) == {"X1": (disclosure.UNMODIFIED, True)}
     after = Package.from_bytes(new)
     assert after.parts["customXml/item1.xml"] == reread.parts["customXml/item1.xml"]
 
@@ -205,7 +205,7 @@ def test_dry_run_changes_nothing() -> None:
     data = _all_cases()
     new, results = tagger.process_bytes(data, ".docx", dry_run=True)
     assert new is None
-    assert _statuses(results)["U1"] == (tagger.UNMODIFIED, False)
+    assert _statuses(results)["U1"] == (disclosure.UNMODIFIED, False)
 
 
 def test_document_without_provenance_is_left_alone() -> None:
@@ -218,7 +218,7 @@ def test_block_control_followed_by_paragraph_keeps_reference_outside() -> None:
     pkg = Package.from_bytes(h.docx_bytes(["AIの一行目。", "AIの二行目。", "人の段落。"]))
     h.wrap(pkg, [0, 1], "B1")
     new, results = _tag(h.finish(pkg, [h.ins("B1", "AIの一行目。\nAIの二行目。")]))
-    assert _statuses(results) == {"B1": (tagger.UNMODIFIED, True)}
+    assert _statuses(results) == {"B1": (disclosure.UNMODIFIED, True)}
     root = Package.from_bytes(new).xml("word/document.xml")
     sdt = next(root.iter(qn("w:sdt")))
     assert next(sdt.iter(qn("w:commentRangeStart")), None) is not None
@@ -233,7 +233,7 @@ def test_duplicated_control_uses_the_exact_copy() -> None:
     h.wrap(pkg, [1], "D1")
     h.wrap(pkg, [0], "D1")  # Word's copy and paste duplicates the tag
     new, results = _tag(h.finish(pkg, [h.ins("D1", "AIの文。")]))
-    assert _statuses(results) == {"D1": (tagger.UNMODIFIED, True)}
+    assert _statuses(results) == {"D1": (disclosure.UNMODIFIED, True)}
     root = Package.from_bytes(new).xml("word/document.xml")
     cid = next(root.iter(qn("w:commentRangeStart"))).get(qn("w:id"))
     assert _commented_text(root.find(qn("w:body")), cid) == "AIの文。"
@@ -249,4 +249,4 @@ def test_unwrapped_text_around_a_deletion_is_found_and_pending() -> None:
     pkg.mark_changed("word/document.xml")
     data = h.finish(pkg, [h.ins("DL", "これは 試験の文です。"), h.ins("NO", "これは 存在しない文です。")])
     _, results = _tag(data)
-    assert _statuses(results) == {"DL": (tagger.PENDING, False), "NO": (tagger.MISSING, False)}
+    assert _statuses(results) == {"DL": (disclosure.PENDING, False), "NO": (disclosure.MISSING, False)}

@@ -5,7 +5,7 @@ import warnings
 
 import openpyxl
 
-from docx_tools import tagger, xlsx
+from docx_tools import disclosure, tagger, xlsx
 from docx_tools.package import Package
 from tests.docx_tools import helpers as h
 
@@ -55,10 +55,10 @@ def test_statuses_and_cell_comments() -> None:
     new, results = tagger.process_bytes(data, ".xlsx")
     assert new is not None
     assert {r.id: (r.status, r.tagged) for r in results} == {
-        "R1": (tagger.UNMODIFIED, True),
-        "R2": (tagger.MODIFIED, False),
-        "R3": (tagger.UNMODIFIED, True),
-        "R4": (tagger.MISSING, False),
+        "R1": (disclosure.UNMODIFIED, True),
+        "R2": (disclosure.MODIFIED, False),
+        "R3": (disclosure.UNMODIFIED, True),
+        "R4": (disclosure.MISSING, False),
     }
     comments = _comments(new)
     assert comments[("集計 表", "A1")][1] == "人のコメント"
@@ -77,7 +77,7 @@ def test_second_run_adds_nothing_and_parts_survive() -> None:
     assert first is not None
     again, results = tagger.process_bytes(first, ".xlsx")
     assert again is None
-    assert all(r.tagged for r in results if r.status == tagger.UNMODIFIED)
+    assert all(r.tagged for r in results if r.status == disclosure.UNMODIFIED)
     before, after = Package.from_bytes(data), Package.from_bytes(first)
     changed = {n for n in before.parts if before.parts[n] != after.parts.get(n)}
     # Only the comments part and the VML drawing of the sheet change; everything else is identical.
@@ -111,5 +111,5 @@ def test_sheet_name_with_apostrophe() -> None:
     xlsx.add_provenance_sheet(pkg, [xlsx.Insertion("Q1", "summarize", h.MODEL, "2026-11-20T00:00:00Z", "",
                                                    "AIの文", cell="'It''s 表'!A2")])
     new, results = tagger.process_bytes(pkg.to_bytes(), ".xlsx")
-    assert new is not None and [(r.status, r.tagged) for r in results] == [(tagger.UNMODIFIED, True)]
+    assert new is not None and [(r.status, r.tagged) for r in results] == [(disclosure.UNMODIFIED, True)]
     assert ("It's 表", "A2") in _comments(new)

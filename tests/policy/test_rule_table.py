@@ -7,7 +7,8 @@ from pathlib import Path
 
 from addin_server.policy.rules import ALL_RULES
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "policy.md"
 
 
 def rule_ids(rules_md: str) -> set[str]:
@@ -33,7 +34,24 @@ def test_every_rule_has_a_row(shared_dir: Path) -> None:
         if status == "guidance":
             assert len(line.split("|")[4].strip()) > 20  # the reason is given
         else:
-            assert "test" in line.split("|")[5]  # the tests are named
+            refs = re.findall(r"`(tests/[^`]+)`", line.split("|")[5])
+            assert refs, f"{rid}: no test named"
+            for ref in refs:
+                assert_test_exists(ref)
+
+
+def assert_test_exists(ref: str) -> None:
+    """`tests/x/test_y.py` (globs allowed) or `tests/x/test_y.py::test_name` names real tests."""
+    path, _, name = ref.partition("::")
+    files = sorted(ROOT.glob(path))
+    assert files, f"{ref}: no such test file"
+    files = [t for f in files for t in (sorted(f.glob("test_*.py")) if f.is_dir() else [f])]
+    assert files, f"{ref}: a folder without tests"
+    for f in files:
+        assert f.name.startswith("test_") and f.suffix == ".py", ref
+    if name:
+        source = "".join(f.read_text("utf-8") for f in files)
+        assert re.search(rf"^(?:async )?def {re.escape(name)}\(", source, re.M), f"{ref}: no such test"
 
 
 def test_policy_rule_classes_use_known_ids(shared_dir: Path) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support import require
+from tests.taskpane.a11y import assert_accessible
 
 CHROMIUM = Path("/usr/bin/chromium")
 OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
@@ -134,7 +135,33 @@ class Pane:
         if contains:
             selector += f":has-text({json.dumps(contains, ensure_ascii=False)})"
         self.page.wait_for_selector(selector, timeout=20000)
+        # Errors are announced through the role=alert region, everything else through role=status.
+        region = "#status-alert" if kind == "error" else "#status-polite"
+        assert self.page.inner_text(region) == self.status()
         return self.status()
+
+    def focused(self) -> str:
+        """The id of the element that has the keyboard focus ('' when none)."""
+        return str(self.page.evaluate("document.activeElement ? document.activeElement.id : ''"))
+
+    def tab_to(self, element_id: str, limit: int = 60, key: str = "Tab") -> int:
+        """Press Tab (or Shift+Tab) until `element_id` has the focus; returns the presses needed.
+        Fails when it is not reachable; also checks that the focus is visibly drawn."""
+        for presses in range(1, limit + 1):
+            self.page.keyboard.press(key)
+            if self.focused() == element_id:
+                outline = self.page.evaluate(
+                    "(() => { const s = getComputedStyle(document.activeElement); "
+                    "return [s.outlineStyle, s.outlineWidth]; })()"
+                )
+                assert outline[0] != "none" and outline[1] != "0px", (element_id, outline)
+                return presses
+        raise AssertionError(f"#{element_id} not reachable with {key} (focus on #{self.focused()})")
+
+    def no_horizontal_scroll(self) -> bool:
+        return bool(self.page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        ))
 
 
 @pytest.fixture
@@ -142,9 +169,22 @@ def open_pane(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., P
     contexts: list[Any] = []
     panes: list[Pane] = []
 
-    def _open(fake: dict[str, Any], server: LiveServer | None = None, width: int = 380) -> Pane:
+    def _open(
+        fake: dict[str, Any],
+        server: LiveServer | None = None,
+        width: int = 380,
+        height: int = 900,
+        scale: float = 1,
+        forced_colors: str = "none",
+    ) -> Pane:
+        """`scale` 2 with half the width is a pane of `2 * width` px at 200 % zoom."""
         srv = server or live_server
-        ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="ja-JP")
+        ctx = browser.new_context(
+            viewport={"width": width, "height": height},
+            device_scale_factor=scale,
+            locale="ja-JP",
+            forced_colors=forced_colors,
+        )
         contexts.append(ctx)
 
         def route(r: Any) -> None:
@@ -171,6 +211,13 @@ def open_pane(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., P
     # Any script error or CSP violation fails the test; HTTP errors the test provoked are expected.
     unexpected = [e for p in panes for e in p.console_errors if not e.startswith("Failed to load resource")]
     assert not unexpected
+
+
+@pytest.fixture
+def axe() -> Callable[..., None]:
+    """assert_accessible(page, state, include=None): zero WCAG 2.1 A/AA violations (axe-core).
+    Outside tests/taskpane, import it from tests.taskpane.a11y."""
+    return assert_accessible
 
 
 @pytest.fixture(scope="session")

@@ -53,9 +53,16 @@ def test_word_provenance_reads_back(open_pane) -> None:
     assert [i.id for i in insertions] == ids
     assert [i.operation for i in insertions] == ["summarize", "proofread"]
     by_tag = {c["tag"]: c["text"] for c in snap["word"]["controls"]}
-    for ins in insertions:
-        assert ins.sha256 == text_sha256(ins.text)
-        assert by_tag[f"oasis:{ins.id}"] == ins.text  # the control holds exactly the recorded text
+    summary, proofread = insertions
+    assert summary.sha256 == text_sha256(summary.text) and not summary.edits
+    assert by_tag[f"oasis:{summary.id}"] == summary.text  # the control holds exactly the recorded text
+    # Per-edit proofread (contract 3): each edit's control holds exactly its recorded text.
+    assert proofread.edits and proofread.text == "\n".join(e.text for e in proofread.edits)
+    assert proofread.sha256 == text_sha256(proofread.text)
+    for e in proofread.edits:
+        assert e.sha256 == text_sha256(e.text)
+        assert by_tag[f"oasis:{proofread.id}#{e.n}"] == e.text
+    assert f"oasis:{proofread.id}" not in by_tag
 
 
 def test_excel_provenance_reads_back_as_unmodified(open_pane) -> None:

@@ -180,13 +180,20 @@ def test_block_finding_in_a_cell_stops_before_sending(open_pane) -> None:
     assert not [c for c in pane.calls() if c["name"] in WRITE_CALLS]
 
 
-def test_missing_excelapi_110_refuses_and_offers_copy(open_pane) -> None:
+def test_missing_excelapi_110_refuses_before_sending_and_offers_copy(open_pane) -> None:
     pane = open_pane(excel(TABLE, "A1:C4", sets={"ExcelApi": "1.9"}))
     pane.run()
+    pane.page.wait_for_selector("#confirm:not([hidden])")
+    assert "ExcelApi 1.10" in pane.page.inner_text("#confirm-host")
+    assert pane.api_requests == ["/api/v1/check"]  # nothing spent before the person agrees
+    pane.page.click("#confirm-send")
     pane.wait_result()
     assert "ExcelApi 1.10" in pane.page.inner_text("#insert-note")
+    assert pane.page.is_disabled("#copy")
     pane.tick_checklist()
-    assert pane.page.is_disabled("#insert") and pane.page.is_visible("#copy-buffer")
+    assert pane.page.is_disabled("#insert") and pane.page.is_enabled("#copy")
+    pane.page.click("#copy")
+    assert pane.page.is_visible("#copy-buffer")
     assert not [c for c in pane.calls() if c["name"] in WRITE_CALLS]
 
 

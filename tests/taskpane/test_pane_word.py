@@ -23,8 +23,9 @@ SOURCE = [
 
 
 def word(paragraphs: list[str], selected: int, **extra: object) -> dict[str, object]:
-    """Fake Word config selecting the first `selected` paragraphs."""
-    end = len("\n".join(paragraphs[:selected]))
+    """Fake Word config selecting the first `selected` paragraphs (offsets in UTF-16 units, as
+    the fake host's JavaScript strings count them)."""
+    end = len("\n".join(paragraphs[:selected]).encode("utf-16-le")) // 2
     return {
         "host": "word",
         "word": {"paragraphs": paragraphs, "selection": [0, end]},
@@ -131,13 +132,24 @@ def test_proofread_applies_each_edit_as_its_own_tracked_replacement(open_pane) -
     assert len(replacements) == len(edits)  # one tracked replacement per edit, not one big replace
     assert all(c["location"] == "Replace" and len(c["original"]) < len(paragraphs[0]) for c in replacements)
     assert len(snap["word"]["revisions"]) == len(edits)
-    # The content control wraps the proofread range, which now reads as the corrected text.
+    # Only AI text is AI (contract 3): one control per replacement, numbered in text order,
+    # holding exactly that replacement; none around the person's own text.
     controls = snap["word"]["controls"]
-    assert [(c["tag"], c["title"]) for c in controls] == [(f"oasis:{request_id}", TITLE)]
-    assert controls[0]["text"] == corrected
+    by_position = sorted(replacements, key=lambda c: paragraphs[0].find(c["original"]))
+    assert sorted((c["tag"], c["title"]) for c in controls) == sorted(
+        (f"oasis:{request_id}#{n}", TITLE) for n in range(1, len(edits) + 1))
+    tags = {c["tag"]: c["text"] for c in controls}
+    assert [tags[f"oasis:{request_id}#{n}"] for n in range(1, len(edits) + 1)] == [c["text"] for c in by_position]
     assert snap["word"]["text"] == corrected + "\n" + paragraphs[1]  # the next paragraph untouched
     (ins,) = provenance(snap)
-    check_insertion(ins, request_id, "proofread", model, corrected)
+    texts = [c["text"] for c in by_position]
+    check_insertion(ins, request_id, "proofread", model, "\n".join(texts))
+    recorded = ins.findall(f"{{{PROV_NS}}}edit")
+    assert [(e.get("n"), e.findtext(f"{{{PROV_NS}}}text")) for e in recorded] == [
+        (str(n), t) for n, t in enumerate(texts, start=1)]
+    for e in recorded:
+        assert e.get("sha256") == hashlib.sha256(e.findtext(f"{{{PROV_NS}}}text").encode("utf-8")).hexdigest()
+    assert snap["word"]["trackingMode"] == "Off"  # the person's mode is back after the insert
     assert not pane.console_errors
 
 
@@ -188,19 +200,26 @@ def test_instruction_imitating_a_work_is_blocked(open_pane) -> None:
     assert pane.api_requests == ["/api/v1/check"]
 
 
-def test_missing_wordapi_14_refuses_and_offers_copy(open_pane) -> None:
+def test_missing_wordapi_14_refuses_before_sending_and_offers_copy(open_pane) -> None:
     pane = open_pane(word(SOURCE, 2, sets={"WordApi": "1.3", "IdentityAPI": "1.3"}))
     pane.run()
+    # Said before a request is spent: only copying will be possible.
+    pane.page.wait_for_selector("#confirm:not([hidden])")
+    assert "WordApi 1.4" in pane.page.inner_text("#confirm-host")
+    assert pane.api_requests == ["/api/v1/check"]
+    pane.page.click("#confirm-send")
     pane.wait_result()
     note = pane.page.inner_text("#insert-note")
     assert "WordApi 1.4" in note and "挿入しません" in note
+    assert pane.page.is_disabled("#copy") and pane.page.is_hidden("#copy-buffer")
     pane.tick_checklist()
-    assert pane.page.is_disabled("#insert")
-    assert pane.page.is_visible("#copy-buffer")
+    assert pane.page.is_disabled("#insert") and pane.page.is_enabled("#copy")
     pane.page.click("#copy")
     assert pane.page.input_value("#copy-buffer") == pane.page.text_content("#result-text")
     assert not [
-        c for c in pane.calls() if c["name"] in INSERT_CALLS or c["name"] == "document.changeTrackingMode"
+        c
+        for c in pane.calls()
+        if c["name"] in INSERT_CALLS or c["name"] in ("document.changeTrackingMode", "Range.insertBookmark")
     ]
 
 

@@ -14,8 +14,9 @@ from addin_server.policy.detectors import individual_number, personal
 from addin_server.policy.detectors.facts import Source
 from addin_server.policy.textnorm import fold
 from addin_server.policy.types import Finding, PersonLedger, PersonsSummary, PolicyRequest, Span
+from addin_server.profiles import PROFILES as _PROFILE_NAMES
 
-PROFILES = frozenset({"oasis", "rag", "cloud"})
+PROFILES = frozenset(_PROFILE_NAMES)
 ALL_PROFILES = PROFILES
 JST = timezone(timedelta(hours=9), "Asia/Tokyo")  # Japan has no daylight saving time
 MAX_SPANS = 200

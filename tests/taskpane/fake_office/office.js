@@ -32,9 +32,13 @@
     ranges: new Set(),
     controls: [],
     parts: [],
-    trackingMode: "Off",
+    trackingMode: (cfg.word && cfg.word.trackingMode) || "Off",
     revisions: [],
+    bookmarks: new Map(), // lower-cased name -> {name, range}
+    comments: [],
   };
+  // Bookmark names as Word takes them: letters, digits, "_"; a leading "_" hides it; ≤ 40 chars.
+  const BOOKMARK_NAME = /^_?[A-Za-z][A-Za-z0-9_]*$/;
 
   function track(r) {
     doc.ranges.add(r);
@@ -56,6 +60,8 @@
       r.end = move(r.end, true);
     }
     if (doc.trackingMode !== "Off") doc.revisions.push({ type: end > start ? "replace" : "insert", original: old, text: replacement });
+    // Word deletes a bookmark whose whole text was deleted.
+    for (const [key, b] of doc.bookmarks) if (b.range.start === b.range.end && end > start) doc.bookmarks.delete(key);
     return old;
   }
 
@@ -96,7 +102,13 @@
       return new WRange(at, at + text.length);
     }
     insertText(text, location) {
-      if (location !== "Replace") throw new Error("fake: only Replace is implemented");
+      if (location === "After" || location === "Before" || location === "End" || location === "Start") {
+        const at = location === "After" || location === "End" ? this.end : this.start;
+        record("Range.insertText", { text, location, original: "", trackingMode: doc.trackingMode });
+        edit(at, at, text);
+        return new WRange(at, at + text.length);
+      }
+      if (location !== "Replace") throw new Error("fake: unsupported location " + location);
       const original = doc.text.slice(this.start, this.end);
       record("Range.insertText", { text, location, original, trackingMode: doc.trackingMode });
       const s = this.start;
@@ -104,6 +116,31 @@
       this.start = s;
       this.end = s + text.length;
       return new WRange(s, s + text.length);
+    }
+    insertBookmark(name) {
+      requireSet("WordApi", "1.4");
+      record("Range.insertBookmark", { bookmark: name, text: doc.text.slice(this.start, this.end) });
+      if (typeof name !== "string" || name.length > 40 || !BOOKMARK_NAME.test(name)) {
+        throw new Error("fake: InvalidArgument bookmark name " + name);
+      }
+      if (this.start === this.end) throw new Error("fake: bookmark on an empty range");
+      doc.bookmarks.set(name.toLowerCase(), { name, range: new WRange(this.start, this.end) });
+    }
+    delete() {
+      record("Range.delete", { original: doc.text.slice(this.start, this.end), trackingMode: doc.trackingMode });
+      edit(this.start, this.end, "");
+    }
+    select(mode) {
+      record("Range.select", { text: doc.text.slice(this.start, this.end), start: this.start, end: this.end, mode });
+      doc.selection.start = this.start;
+      doc.selection.end = this.end;
+    }
+    insertComment(text) {
+      requireSet("WordApi", "1.4");
+      record("Range.insertComment", { text, anchor: doc.text.slice(this.start, this.end), start: this.start, end: this.end });
+      const comment = { content: text, authorName: cfg.userName || "職員 太郎", range: new WRange(this.start, this.end) };
+      doc.comments.push(comment);
+      return comment;
     }
     insertContentControl() {
       const range = new WRange(this.start, this.end);
@@ -141,6 +178,7 @@
     load() { return this; }
     getRange(where) { return this.range.getRange(where); }
     search(q, o) { return this.range.search(q, o); }
+    select(mode) { return this.range.select(mode); }
   }
 
   function nsOf(xml) {
@@ -148,17 +186,75 @@
     return root ? root.namespaceURI : null;
   }
 
+  // Reading document.changeTrackingMode needs load("changeTrackingMode") and a sync first (as in
+  // Office.js: PropertyNotLoaded otherwise); the value read is the one at that sync.
+  let loadedTracking = { requested: false, value: undefined };
+  const TRACKING_MODES = new Set(["Off", "TrackAll", "TrackMineOnly"]);
+  // The body as OOXML comes from the test (built with docx_tools from the same document), as
+  // Word's body.getOoxml() returns a flat OPC package; the fake does not derive it from doc.text.
+  const body = {
+    getOoxml() {
+      requireSet("WordApi", "1.1");
+      record("body.getOoxml");
+      return { value: (cfg.word && cfg.word.ooxml) || "" };
+    },
+    getRange(where) {
+      const w = where || "Whole";
+      if (w === "Start") return new WRange(0, 0);
+      if (w === "End") return new WRange(doc.text.length, doc.text.length);
+      return new WRange(0, doc.text.length);
+    },
+    search(q, o) { return new WRange(0, doc.text.length).search(q, o); },
+    getComments() {
+      requireSet("WordApi", "1.4");
+      record("body.getComments");
+      return { items: doc.comments.slice(), load() { return this; } };
+    },
+  };
+
   const wordDocument = {
+    load() { return this; },
+    get body() { return body; },
+    contentControls: {
+      getByTag(tag) {
+        record("contentControls.getByTag", { tag });
+        return { items: doc.controls.filter((cc) => cc.tag === tag), load() { return this; } };
+      },
+    },
     getSelection() {
       record("document.getSelection");
       return new WRange(doc.selection.start, doc.selection.end);
     },
+    load(props) {
+      const names = typeof props === "string" ? props.split(",").map((p) => p.trim()) : props || [];
+      if (names.includes("changeTrackingMode")) {
+        requireSet("WordApi", "1.4");
+        loadedTracking = { requested: true, value: undefined };
+      }
+      return this;
+    },
     set changeTrackingMode(v) {
+      if (!TRACKING_MODES.has(v)) throw new Error("fake: InvalidArgument changeTrackingMode " + v);
       record("document.changeTrackingMode", { value: v });
       doc.trackingMode = v;
     },
     get changeTrackingMode() {
-      return doc.trackingMode;
+      if (loadedTracking.value === undefined) throw new Error("fake: PropertyNotLoaded changeTrackingMode");
+      return loadedTracking.value;
+    },
+    getBookmarkRangeOrNullObject(name) {
+      requireSet("WordApi", "1.4");
+      record("document.getBookmarkRangeOrNullObject", { bookmark: name });
+      const b = doc.bookmarks.get(String(name).toLowerCase());
+      if (!b) return { isNullObject: true, load() { return this; }, get text() { throw new Error("fake: null object"); } };
+      const r = new WRange(b.range.start, b.range.end);
+      r.isNullObject = false;
+      return r;
+    },
+    deleteBookmark(name) {
+      requireSet("WordApi", "1.4");
+      record("document.deleteBookmark", { bookmark: name });
+      doc.bookmarks.delete(String(name).toLowerCase());
     },
     customXmlParts: {
       add(xml) {
@@ -183,6 +279,15 @@
     return part;
   }
   for (const xml of (cfg.word && cfg.word.parts) || []) doc.parts.push(makePart(xml));
+  for (const c of (cfg.word && cfg.word.controls) || []) {
+    const cc = new WContentControl(new WRange(c.start, c.end));
+    cc.props.tag = c.tag;
+    cc.props.title = c.title || "";
+    doc.controls.push(cc);
+  }
+  for (const c of (cfg.word && cfg.word.comments) || []) {
+    doc.comments.push({ content: c.text, authorName: c.author, range: new WRange(0, 0) });
+  }
   const sel = (cfg.word && cfg.word.selection) || [0, doc.text.length];
   doc.selection = track({ start: sel[0], end: sel[1] });
 
@@ -197,10 +302,15 @@
       record("Word.run");
       const ctx = {
         get document() { return wordDocument; },
-        sync() { return Promise.resolve(); },
+        sync() {
+          if (loadedTracking.requested && loadedTracking.value === undefined) loadedTracking.value = doc.trackingMode;
+          return Promise.resolve();
+        },
       };
+      loadedTracking = { requested: false, value: undefined }; // loads do not outlive their context
       // Calls above WordApi 1.1 fail like the real host does when the set is missing.
       const guarded = Object.create(ctx);
+      guarded.sync = ctx.sync;
       Object.defineProperty(guarded, "document", {
         get() {
           return new Proxy(wordDocument, {
@@ -258,6 +368,7 @@
     }
   }
   book.selection = splitRef(xl.selection);
+  book.active = book.selection.sheet;
 
   class XRange {
     constructor(sheet, row, col, rows, cols) {
@@ -293,6 +404,11 @@
     set numberFormat(v) {
       record("Range.numberFormat", { sheet: this.sheet.name, address: this.localAddress, value: v });
     }
+    select() {
+      record("Range.select", { sheet: this.sheet.name, address: this.localAddress });
+      if (book.active !== this.sheet.name) throw new Error("fake: Range.select on a sheet that is not active");
+      book.selection = { sheet: this.sheet.name, address: this.localAddress };
+    }
     load() { return this; }
   }
 
@@ -303,6 +419,11 @@
     set visibility(v) {
       record("Worksheet.visibility", { sheet: this.sheet.name, value: v });
       this.sheet.visibility = v;
+    }
+    activate() {
+      record("Worksheet.activate", { sheet: this.sheet.name });
+      if (this.sheet.visibility !== "Visible") throw new Error("fake: a hidden sheet cannot be activated");
+      book.active = this.sheet.name;
     }
     load() { return this; }
     getRange(address) {
@@ -321,6 +442,23 @@
       return new XRange(this.sheet, r0, c0, r1 - r0 + 1, c1 - c0 + 1);
     }
   }
+
+  function commentObject(c) {
+    return {
+      get content() { return c.content; },
+      set content(v) {
+        record("Comment.content", { sheet: c.sheet, address: c.address, value: v });
+        c.content = v;
+      },
+      get authorName() { return c.author || "職員 太郎"; },
+      getLocation() {
+        const p = parseAddress(c.address);
+        return new XRange(book.sheets.get(c.sheet) || { name: c.sheet, cells: new Map() }, p.row, p.col, 1, 1);
+      },
+      load() { return this; },
+    };
+  }
+  for (const c of xl.comments || []) book.comments.push({ sheet: c.sheet, address: c.address, content: c.content, author: c.author });
 
   const workbook = {
     getSelectedRange() {
@@ -356,6 +494,14 @@
           }
           book.comments.push({ sheet: ref.sheet, address: ref.address, content });
         },
+        getItemByCell(cellAddress) {
+          const ref = splitRef(cellAddress);
+          const c = book.comments.find((x) => x.sheet === ref.sheet && x.address === ref.address);
+          if (!c) throw new Error("fake: ItemNotFound " + cellAddress);
+          return commentObject(c);
+        },
+        get items() { return book.comments.map(commentObject); },
+        load() { return this; },
       };
     },
   };
@@ -411,6 +557,18 @@
   // ---------------------------------------------------------------- inspection -----------------
   window.__fake = {
     calls,
+    // What the person does in the document between the pane's steps.
+    select(start, end) {
+      doc.selection.start = start;
+      doc.selection.end = end;
+    },
+    type(start, end, text) {
+      edit(start, end, text);
+    },
+    selectCells(ref) {
+      book.selection = splitRef(ref);
+      book.active = book.selection.sheet;
+    },
     snapshot() {
       const sheets = {};
       for (const [name, s] of book.sheets) {
@@ -430,8 +588,13 @@
           revisions: doc.revisions,
           controls: doc.controls.map((cc) => ({ tag: cc.tag, title: cc.title, text: doc.text.slice(cc.range.start, cc.range.end) })),
           parts: doc.parts.map((p) => p.xml),
+          bookmarks: [...doc.bookmarks.values()].map((b) => ({ name: b.name, text: doc.text.slice(b.range.start, b.range.end) })),
+          selection: [doc.selection.start, doc.selection.end],
+          comments: doc.comments.map((c) => ({ text: c.content, author: c.authorName,
+            anchor: doc.text.slice(c.range.start, c.range.end) })),
+          selectionText: doc.text.slice(doc.selection.start, doc.selection.end),
         },
-        excel: { sheets, comments: book.comments },
+        excel: { sheets, comments: book.comments, active: book.active, selection: book.selection },
       };
     },
   };

@@ -1,4 +1,8 @@
-// Every HTTP request of the task pane goes through this module.
+// Every HTTP request of the task pane goes through this module. It is also the one place where
+// the API's offsets (Unicode code points) become JavaScript string indices (UTF-16): everything
+// past this module indexes strings the JavaScript way and never sees a code-point offset.
+
+import { cellsAsText, codePointIndex } from "./util.js";
 
 const BASE = "/api/v1";
 const DEV_USER_KEY = "oasis.devUser";
@@ -27,6 +31,7 @@ export class ApiError extends Error {
     this.allowed = extra.allowed;
     this.findings = extra.findings || [];
     this.persons = extra.persons || null;
+    this.afterDeltas = false; // set by summarizeStream: a preview was shown and must be discarded
   }
   get isPolicyBlock() {
     return this.allowed === false;
@@ -110,20 +115,80 @@ async function request(method, path, body, signal) {
   return data;
 }
 
+/** Rules whose spans point into the model's answer (result.text); all others into the request. */
+export const OUTPUT_RULES = new Set(["common-5", "common-6"]);
+
+function cellString(cells, row, col) {
+  const value = Array.isArray(cells) && Array.isArray(cells[row]) ? cells[row][col] : undefined;
+  return value === null || value === undefined ? "" : String(value);
+}
+
+/**
+ * A copy of `response` whose offsets (edits, notes, finding spans) are UTF-16 indices. Offsets of
+ * items carrying row/col count inside that cell; the others count in the request text (for cells,
+ * the cells joined by tab and newline) or, for output rules, in result.text.
+ */
+export function toUtf16(body, response) {
+  if (!response || typeof response !== "object") return response;
+  const cells = Array.isArray(body.cells) ? body.cells : null;
+  const requestText = typeof body.text === "string" ? body.text : cells ? cellsAsText(cells) : "";
+  const requestIndex = codePointIndex(requestText);
+  const result = response.result && typeof response.result === "object" ? response.result : null;
+  const outputIndex = codePointIndex(result && typeof result.text === "string" ? result.text : "");
+  const cellIndexes = new Map();
+  const indexFor = (item, fallback) => {
+    if (cells && typeof item.row === "number") {
+      const key = `${item.row},${item.col}`;
+      if (!cellIndexes.has(key)) cellIndexes.set(key, codePointIndex(cellString(cells, item.row, item.col)));
+      return cellIndexes.get(key);
+    }
+    return fallback;
+  };
+  const convert = (item, fallback) => {
+    if (!item || typeof item !== "object" || typeof item.start !== "number") return item;
+    const index = indexFor(item, fallback);
+    return { ...item, start: index(item.start), end: index(typeof item.end === "number" ? item.end : item.start) };
+  };
+  const out = { ...response };
+  if (Array.isArray(response.findings)) {
+    out.findings = response.findings.map((f) => {
+      const fallback = OUTPUT_RULES.has(f.rule) ? outputIndex : requestIndex;
+      return Array.isArray(f.spans) ? { ...f, spans: f.spans.map((s) => convert(s, fallback)) } : f;
+    });
+  }
+  if (result) {
+    out.result = { ...result };
+    for (const key of ["edits", "notes"]) {
+      if (Array.isArray(result[key])) out.result[key] = result[key].map((e) => convert(e, requestIndex));
+    }
+  }
+  return out;
+}
+
 export function getConfig() {
   return request("GET", "/config");
 }
 
-export function check(body, signal) {
-  return request("POST", "/check", body, signal);
+export async function check(body, signal) {
+  try {
+    return toUtf16(body, await request("POST", "/check", body, signal));
+  } catch (exc) {
+    if (exc instanceof ApiError) exc.findings = toUtf16(body, { findings: exc.findings }).findings;
+    throw exc;
+  }
 }
 
-export function summarize(body, signal) {
-  return request("POST", "/summarize", body, signal);
+export async function summarize(body, signal) {
+  return toUtf16(body, await request("POST", "/summarize", body, signal));
 }
 
-export function proofread(body, signal) {
-  return request("POST", "/proofread", body, signal);
+export async function proofread(body, signal) {
+  return toUtf16(body, await request("POST", "/proofread", body, signal));
+}
+
+/** 公開前チェック: the document's parts, classified on the server by the batch tagger's rules. */
+export function disclosureCheck(body, signal) {
+  return request("POST", "/disclosure/check", body, signal);
 }
 
 /** Parse one server-sent event block ("event: x\ndata: y"). */
@@ -144,7 +209,9 @@ function parseEvent(block) {
 
 /**
  * POST /summarize/stream and read its server-sent events with fetch (EventSource cannot POST).
- * onDelta(text) gets each chunk; resolves to the same JSON the non-streaming 200 returns.
+ * onDelta(text) gets each chunk; resolves to the same JSON the non-streaming 200 returns. The
+ * deltas are only a preview: an `error` event after them (the answer could not be recorded)
+ * rejects with an ApiError whose `afterDeltas` is true, and the caller must discard the preview.
  */
 export async function summarizeStream(body, { onDelta, signal } = {}) {
   let resp;
@@ -170,13 +237,18 @@ export async function summarizeStream(body, { onDelta, signal } = {}) {
   }
   const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
+  let deltas = 0;
+  const fail = (exc) => {
+    if (exc instanceof ApiError) exc.afterDeltas = deltas > 0;
+    return exc;
+  };
   try {
     for (;;) {
       let chunk;
       try {
         chunk = await reader.read();
       } catch (exc) {
-        throw networkError(exc);
+        throw fail(networkError(exc));
       }
       if (chunk.done) break;
       buffer += chunk.value.replace(/\r\n?/g, "\n");
@@ -185,18 +257,24 @@ export async function summarizeStream(body, { onDelta, signal } = {}) {
         const { event, data } = parseEvent(buffer.slice(0, sep));
         buffer = buffer.slice(sep + 2);
         if (!data) continue;
-        const payload = JSON.parse(data);
+        let payload;
+        try {
+          payload = JSON.parse(data);
+        } catch {
+          throw fail(new ApiError(resp.status, "bad_response", "サーバーの応答を読み取れませんでした。"));
+        }
         if (event === "delta") {
+          deltas += 1;
           if (onDelta) onDelta(payload.text || "");
         } else if (event === "result") {
-          return payload;
+          return toUtf16(body, payload);
         } else if (event === "error") {
-          throw errorFromBody(payload.status || 500, payload);
+          throw fail(errorFromBody(payload.status || 500, payload));
         }
       }
     }
   } finally {
     reader.releaseLock();
   }
-  throw new ApiError(resp.status, "stream_incomplete", "AI の応答が途中で途切れました。もう一度お試しください。");
+  throw fail(new ApiError(resp.status, "stream_incomplete", "AI の応答が途中で途切れました。もう一度お試しください。"));
 }

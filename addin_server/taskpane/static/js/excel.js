@@ -11,7 +11,12 @@ export function supportsProposals() {
 
 export const REFUSAL =
   "この Excel はセルへのコメント追加（ExcelApi 1.10）に対応していないため、ブックには書き込みません。" +
-  "「結果をコピー」でコピーし、元のセルとは別のセルに貼り付けてください。";
+  "確認項目にチェックしてから「結果をコピー」でコピーし、元のセルとは別のセルに貼り付けてください。";
+
+/** Said before anything is sent when the host cannot take the result (so no request is wasted). */
+export const REFUSAL_BEFORE =
+  "この Excel はセルへのコメント追加（ExcelApi 1.10）に対応していないため、結果はブックに書き込めません。" +
+  "送信すると、結果は確認のあとコピーして使うことだけができます。";
 
 const ADDRESS = /^([A-Z]{1,3})([1-9][0-9]{0,6})$/;
 
@@ -85,6 +90,13 @@ function writeCell(ctx, ws, sheetName, address, text, requestId) {
   ctx.workbook.comments.add(excelCellRef(sheetName, address), commentFor(requestId));
 }
 
+/** Show the written cells: their sheet becomes the active one and they are selected. */
+async function reveal(ctx, ws, range) {
+  ws.activate();
+  range.select();
+  await ctx.sync();
+}
+
 function requireSupport() {
   if (!supportsProposals()) throw new HostError(REFUSAL, { offerCopy: true });
 }
@@ -105,7 +117,8 @@ export async function writeSummary({ sheet, target, text, requestId, model }) {
     await ctx.sync();
     const ins = await makeInsertion({ requestId, operation: "summarize", model, text });
     await record(ctx, [{ ...ins, cell: excelCellRef(sheet, address) }]);
-    return { written: [excelCellRef(sheet, address)], sheet };
+    await reveal(ctx, ws, cell);
+    return { written: [excelCellRef(sheet, address)], sheet, shown: address };
   });
 }
 
@@ -115,6 +128,7 @@ export async function writeSummary({ sheet, target, text, requestId, model }) {
  */
 export async function writeProofread({ selection, proposals, requestId, model }) {
   requireSupport();
+  if (!proposals.length) throw new HostError("書き込む提案がありません。");
   return Excel.run(async (ctx) => {
     const src = ctx.workbook.worksheets.getItem(selection.sheet);
     const current = src.getRangeByIndexes(
@@ -144,6 +158,18 @@ export async function writeProofread({ selection, proposals, requestId, model })
     }
     await ctx.sync();
     await record(ctx, rows);
-    return { written: rows.map((r) => r.cell), sheet, newSheet: colShift === 0 };
+    // The proposals' bounding block, activated and selected so the person sees them at once.
+    const r0 = Math.min(...proposals.map((p) => p.row));
+    const r1 = Math.max(...proposals.map((p) => p.row));
+    const c0 = Math.min(...proposals.map((p) => p.col));
+    const c1 = Math.max(...proposals.map((p) => p.col));
+    const block = ws.getRangeByIndexes(
+      selection.rowIndex + r0, selection.columnIndex + c0 + colShift, r1 - r0 + 1, c1 - c0 + 1);
+    await reveal(ctx, ws, block);
+    const shown = r0 === r1 && c0 === c1
+      ? cellAddress(selection.rowIndex + r0, selection.columnIndex + c0 + colShift)
+      : `${cellAddress(selection.rowIndex + r0, selection.columnIndex + c0 + colShift)}:` +
+        cellAddress(selection.rowIndex + r1, selection.columnIndex + c1 + colShift);
+    return { written: rows.map((r) => r.cell), sheet, newSheet: colShift === 0, shown };
   });
 }

@@ -1,18 +1,22 @@
 // The task pane: Office.onReady decides Word or Excel, then select → check → send → review → insert.
+// This module is the 「生成」 view; other views plug in through views.js.
 
 import * as api from "./api.js";
 import { officeToken } from "./auth.js";
 import * as excel from "./excel.js";
-import { $, fmt, renderEdits, renderFindings, renderHighlighted, renderPersons, show, status } from "./ui.js";
+import {
+  $, fmt, renderEdits, renderFindings, renderHighlighted, renderNotes, renderPersons, show, status,
+} from "./ui.js";
 import { cellAddress, cellProposals, cellsAsStrings, cellsAsText, HostError } from "./util.js";
+import { registerView, startViews } from "./views.js";
 import * as word from "./word.js";
 
 const SERIES_SETTING = "oasisSeriesId";
 const state = {
   host: null,
   config: { auth_mode: "dev", person_limit: 1000 },
-  pending: null, // {operation, payload, selection} waiting for the person's confirmation
-  last: null, // {operation, selection, response, proposals, copyText}
+  pending: null, // {operation, payload, selection, bookmark} waiting for confirmation or an answer
+  last: null, // {operation, selection, bookmark, response, proposals, copyText, inserted, refused, nothing}
   controller: null,
   targetTouched: false,
 };
@@ -43,8 +47,10 @@ function loadSeries() {
 function saveSeries(value) {
   try {
     const settings = Office.context.document.settings;
-    settings.set(SERIES_SETTING, value);
-    settings.saveAsync(() => {});
+    if (settings.get(SERIES_SETTING) !== value) { // unchanged: leave the document alone
+      settings.set(SERIES_SETTING, value);
+      settings.saveAsync(() => {});
+    }
   } catch {
     // some hosts (read-only documents) refuse settings; localStorage still remembers it
   }
@@ -61,6 +67,7 @@ function newSeriesName() {
   return `作業 ${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** The task name for a request; stored in the document now, since the person runs a task. */
 function seriesId() {
   const input = $("series");
   let value = input.value.trim();
@@ -80,12 +87,33 @@ function operation() {
 function setBusy(busy) {
   $("run").disabled = busy;
   $("insert").disabled = busy || !canInsert();
+  $("copy").disabled = busy || !canCopy();
+}
+
+/** Keyboard focus to `id` (headings get tabindex=-1 in the page for this). */
+function focus(id) {
+  const target = $(id);
+  if (target && !target.hidden) target.focus();
+}
+
+/** The host cannot take a result at all (requirement sets): said before anything is sent. */
+function hostRefusal() {
+  if (state.host === "word" && !word.supportsTrackedInsert()) return word.REFUSAL_BEFORE;
+  if (state.host === "excel" && !excel.supportsProposals()) return excel.REFUSAL_BEFORE;
+  return null;
+}
+
+/** Drop the Word source marker of a result that will not be inserted (errors ignored: best effort). */
+function forgetMarker(holder) {
+  if (!holder || !holder.bookmark) return;
+  const name = holder.bookmark;
+  holder.bookmark = null;
+  word.forgetSource(name).catch(() => {});
 }
 
 function showError(exc) {
   if (exc instanceof api.ApiError || exc instanceof HostError) {
     status("error", exc.message);
-    if (exc.offerCopy) offerCopy();
     return;
   }
   const detail = exc && exc.code ? `（${exc.code}）` : "";
@@ -94,9 +122,12 @@ function showError(exc) {
 }
 
 function resetOutput() {
+  forgetMarker(state.pending);
+  forgetMarker(state.last);
   state.pending = null;
   state.last = null;
-  for (const id of ["check", "confirm", "result", "progress", "status", "copy-buffer"]) show(id, false);
+  for (const id of ["check", "confirm", "confirm-host", "result", "progress", "copy-buffer", "copy-label"]) show(id, false);
+  status("", "");
   $("insert-note").textContent = "";
 }
 
@@ -148,12 +179,21 @@ async function onRun() {
     const findings = verdict.findings || [];
     if (verdict.allowed === false || findings.some((f) => f.severity === "block")) {
       status("error", "ガイドラインにより、この内容は送信できません。上の確認結果を見て、内容や範囲を直してください。");
+      focus("check-heading");
       return;
     }
-    state.pending = { operation: op, payload, selection };
-    if (findings.some((f) => f.severity === "warn")) {
+    state.pending = { operation: op, payload, selection, bookmark: null };
+    const refusal = hostRefusal();
+    const warned = findings.some((f) => f.severity === "warn");
+    if (refusal || warned) {
+      $("confirm-host").textContent = refusal || "";
+      show("confirm-host", Boolean(refusal));
+      show("confirm-text", warned);
       show("confirm");
-      status("info", "注意事項があります。確認してから「確認したので送信する」を押してください。");
+      status("info", refusal
+        ? "この環境では結果を文書に入れられません。コピーだけで良ければ「確認したので送信する」を押してください。"
+        : "注意事項があります。確認してから「確認したので送信する」を押してください。");
+      focus("check-heading");
       return;
     }
     await send();
@@ -172,14 +212,21 @@ async function send() {
   const controller = new AbortController();
   state.controller = controller;
   $("preview").textContent = "";
-  show("preview", pending.operation === "summarize");
+  show("preview-box", false);
   show("progress");
   status("info", pending.operation === "summarize" ? "要約を作成しています…" : "校正しています…");
   setBusy(true);
+  let delivered = false;
   try {
+    // Remember where the source is (Word), so the result goes next to it wherever the cursor is.
+    if (state.host === "word" && word.supportsTrackedInsert()) {
+      pending.bookmark = await word.markSource(pending.selection.text);
+    }
     let response;
     if (pending.operation === "summarize") {
+      // The preview is only a preview: never insertable or copyable; the `result` event decides.
       const onDelta = (text) => {
+        show("preview-box");
         $("preview").textContent += text;
       };
       try {
@@ -191,30 +238,54 @@ async function send() {
     } else {
       response = await api.proofread(pending.payload, controller.signal);
     }
+    delivered = true;
     showResult(pending, response);
   } catch (exc) {
+    const hadFocus = $("progress").contains(document.activeElement);
+    $("preview").textContent = ""; // a preview without its `result` is discarded, never kept
+    show("preview-box", false);
     if (exc && exc.name === "AbortError") {
       status("info", "キャンセルしました。文書は変更していません。");
     } else if (exc instanceof api.ApiError && exc.isPolicyBlock) {
       renderFindings("check-findings", exc.findings);
       show("check");
       status("error", exc.message);
+    } else if (exc instanceof api.ApiError && exc.afterDeltas) {
+      status("error", `${exc.message} 途中まで表示した内容は確定していないため破棄しました（挿入・コピーはできません）。`);
     } else {
       showError(exc);
     }
+    if (hadFocus) focus("run");
   } finally {
     show("progress", false);
     state.controller = null;
+    if (!delivered) forgetMarker(pending);
     state.pending = null;
     setBusy(false);
   }
 }
 
 // ---- result, review checklist, insert ---------------------------------------------------
+function reviewed() {
+  return [...document.querySelectorAll(".review")].every((box) => box.checked);
+}
+
+/** The review gate (common-7): insert needs the whole checklist, once per result. */
 function canInsert() {
   const last = state.last;
-  if (!last || last.inserted || last.refused || last.nothing) return false;
-  return [...document.querySelectorAll(".review")].every((box) => box.checked);
+  if (!last || last.inserted || last.refused || last.nothing || last.stale) return false;
+  return reviewed();
+}
+
+/** Copying is using the result too: the same checklist first. */
+function canCopy() {
+  const last = state.last;
+  if (!last || last.nothing || !last.copyText) return false;
+  return reviewed();
+}
+
+function cellNamer(selection) {
+  return (row, col) => cellAddress(selection.rowIndex + row, selection.columnIndex + col);
 }
 
 function showResult(pending, response) {
@@ -222,9 +293,11 @@ function showResult(pending, response) {
   const text = result.text || "";
   const last = { ...pending, response, copyText: text, proposals: null, refused: false, nothing: false };
   const notes = [];
+  const cellName = state.host === "excel" ? cellNamer(pending.selection) : null;
+  renderNotes("notes-box", "notes", pending.operation === "proofread" ? result.notes : [], cellName);
   if (pending.operation === "proofread") {
     const edits = result.edits || [];
-    renderEdits("edits", edits);
+    renderEdits("edits-box", "edits", edits, cellName);
     if (state.host === "excel") {
       const { proposals, skipped } = cellProposals(pending.selection.values, edits, result.cells);
       last.proposals = proposals;
@@ -237,10 +310,10 @@ function showResult(pending, response) {
     }
     if (edits.length === 0) {
       last.nothing = true;
-      notes.push("修正の提案はありませんでした。");
+      notes.push("修正の提案はありませんでした。文書は変更しません。");
     }
   } else {
-    show("edits", false);
+    show("edits-box", false);
     if (!text.trim()) {
       last.nothing = true;
       notes.push("要約の結果が空でした。範囲を見直してください。");
@@ -253,6 +326,7 @@ function showResult(pending, response) {
     last.refused = true;
     notes.push(excel.REFUSAL);
   }
+  if (last.nothing) forgetMarker(last);
   state.last = last;
   // Excel proposals are shown cell by cell; spans refer to the joined text, so no highlights there.
   if (last.displayText !== undefined) renderHighlighted("result-text", last.displayText, []);
@@ -264,10 +338,14 @@ function showResult(pending, response) {
   $("insert").textContent = state.host === "word" ? "文書に挿入（変更履歴）" : "提案をセルに書き込む";
   show("excel-target", state.host === "excel" && pending.operation === "summarize");
   $("insert-note").textContent = notes.join(" ");
+  show("copy-buffer", false);
+  show("copy-label", false);
   show("result");
-  status("info", "結果が届きました。内容を確認し、下の確認項目にチェックしてから挿入してください。");
-  if (last.refused) offerCopy();
+  status("info", last.nothing
+    ? "結果が届きました。挿入するものはありません。"
+    : "結果が届きました。内容を確認し、下の確認項目にすべてチェックしてから挿入またはコピーしてください。");
   setBusy(false);
+  focus("result-heading");
 }
 
 async function onInsert() {
@@ -278,24 +356,40 @@ async function onInsert() {
   setBusy(true);
   try {
     let message;
+    let kind = "ok";
     if (state.host === "word") {
+      const where = { bookmark: last.bookmark, sentText: last.selection.text };
       const r = last.operation === "summarize"
-        ? await word.insertSummary({ ...common, text: response.result.text })
-        : await word.applyProofread({ ...common, sentText: last.selection.text, edits: response.result.edits || [] });
-      message = "変更履歴の記録をオンにして挿入しました（すべての変更を記録）。［校閲］タブで内容を確認し、編集してから承諾してください。";
-      if (r.skipped.length) {
+        ? await word.insertSummary({ ...common, ...where, text: response.result.text })
+        : await word.applyProofread({ ...common, ...where, edits: response.result.edits || [] });
+      last.bookmark = null; // deleted with the insertion
+      if (r.applied === 0) {
+        kind = "info";
+        message = "反映できる修正がなかったため、文書は変更していません。一覧を見て手で直してください。";
+      } else {
+        message = last.operation === "summarize"
+          ? "要約を、実行したときに選んでいた文章の後ろに変更履歴付きで挿入しました。"
+          : "修正を変更履歴付きで反映しました。";
+        message += "変更履歴の記録は元の設定に戻しました。［校閲］タブで内容を確認し、編集してから承諾してください。";
+      }
+      if (r.applied > 0 && r.skipped.length) {
         message += ` ${fmt(r.skipped.length)} 件の修正は自動で反映できなかったため、一覧を見て手で直してください。`;
       }
     } else {
       const r = last.operation === "summarize"
         ? await excel.writeSummary({ ...common, sheet: last.selection.sheet, target: $("target-cell").value, text: response.result.text })
         : await excel.writeProofread({ ...common, selection: last.selection, proposals: last.proposals });
-      message = `提案を書き込みました（${r.written.join("、")}）。元のセルは変更していません。各セルのコメントを確認してください。`;
-      if (r.newSheet) message += ` 右側のセルが空いていなかったため、新しいシート「${r.sheet}」に書き込みました。`;
+      message = `提案をシート「${r.sheet}」の ${r.shown} に書き込み、そのセルを選択しました。元のセルは変更していません。各セルのコメントを確認してください。`;
+      if (r.newSheet) message += ` 右側のセルが空いていなかったため、新しいシート「${r.sheet}」を作りました。`;
     }
     last.inserted = true;
-    status("ok", message);
+    status(kind, message);
+    focus("status");
   } catch (exc) {
+    if (exc instanceof HostError && (exc.code === "source_gone" || exc.code === "source_changed")) {
+      last.stale = true; // the place is gone: this result can no longer be inserted, only copied
+      forgetMarker(last);
+    }
     showError(exc);
   } finally {
     setBusy(false);
@@ -305,10 +399,12 @@ async function onInsert() {
 function offerCopy() {
   const buffer = $("copy-buffer");
   buffer.value = state.last ? state.last.copyText : "";
+  show("copy-label");
   show("copy-buffer");
 }
 
 async function onCopy() {
+  if (!canCopy()) return;
   offerCopy();
   const text = $("copy-buffer").value;
   try {
@@ -331,8 +427,15 @@ function wire() {
     state.pending = null;
     show("confirm", false);
     status("info", "送信しませんでした。");
+    focus("run");
   });
   $("cancel").addEventListener("click", () => state.controller && state.controller.abort());
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && state.controller) {
+      event.preventDefault();
+      state.controller.abort();
+    }
+  });
   $("insert").addEventListener("click", onInsert);
   $("copy").addEventListener("click", onCopy);
   for (const box of document.querySelectorAll(".review")) box.addEventListener("change", () => setBusy(false));
@@ -341,7 +444,9 @@ function wire() {
     saveSeries($("series").value);
     status("info", `新しい作業「${$("series").value}」を始めました。人数はこの作業で数え直します。`);
   });
-  $("series").addEventListener("change", () => seriesId());
+  $("series").addEventListener("change", () => {
+    if ($("series").value.trim()) saveSeries($("series").value.trim()); // the person named a task
+  });
   $("target-cell").addEventListener("input", () => {
     state.targetTouched = true;
   });
@@ -368,8 +473,8 @@ async function start(info) {
   state.host = host;
   document.body.dataset.host = host;
   wire();
+  // Nothing is written on open: the name is stored when the person names a task or runs one.
   $("series").value = loadSeries() || newSeriesName();
-  saveSeries($("series").value);
   show("excel-target", host === "excel" && operation() === "summarize");
   show("app");
   try {
@@ -384,7 +489,10 @@ async function start(info) {
   $("dev-user").value = api.devUser();
   show("dev-identity", cfg.auth_mode === "dev");
   updateHostLabel();
+  startViews({ host, config: cfg, api });
   document.body.dataset.ready = "1";
 }
+
+registerView("generate");
 
 Office.onReady(start);

@@ -31,12 +31,38 @@ export async function makeInsertion({ requestId, operation, model, text }) {
   return { id: requestId, operation, model: model || "", created: nowIso(), sha256: await sha256Hex(text), text };
 }
 
+/** The control tag of one applied proofread edit (n is 1-based among the applied edits). */
+export function editTagFor(requestId, n) {
+  return `oasis:${requestId}#${n}`;
+}
+
+/**
+ * A proofread in the per-edit format: `replacements` are the applied edits' replacement texts in
+ * text order ("" for a deletion); the insertion's text is them joined by "\n", and each becomes an
+ * <edit n sha256><text/></edit> (shared/CONTRACTS.md provenance, contract 3).
+ */
+export async function makeProofreadInsertion({ requestId, model, replacements }) {
+  const ins = await makeInsertion({ requestId, operation: "proofread", model, text: replacements.join("\n") });
+  ins.edits = [];
+  for (const [i, text] of replacements.entries()) ins.edits.push({ n: i + 1, sha256: await sha256Hex(text), text });
+  return ins;
+}
+
 function insertionElement(doc, ins) {
   const el = doc.createElementNS(NAMESPACE, "insertion");
   for (const key of ["id", "operation", "model", "created", "sha256"]) el.setAttribute(key, ins[key]);
   const text = doc.createElementNS(NAMESPACE, "text");
   text.textContent = ins.text;
   el.appendChild(text);
+  for (const edit of ins.edits || []) {
+    const e = doc.createElementNS(NAMESPACE, "edit");
+    e.setAttribute("n", String(edit.n));
+    e.setAttribute("sha256", edit.sha256);
+    const t = doc.createElementNS(NAMESPACE, "text");
+    t.textContent = edit.text;
+    e.appendChild(t);
+    el.appendChild(e);
+  }
   return el;
 }
 

@@ -1,19 +1,25 @@
 // DOM helpers: text only through textContent (never innerHTML), state through `hidden` and classes.
 
+import { OUTPUT_RULES } from "./api.js";
+
 export const $ = (id) => document.getElementById(id);
 
 const SEVERITY_LABEL = { block: "送信不可", warn: "注意", info: "参考" };
-const HIGHLIGHT_RULES = new Set(["common-5", "common-6"]);
 
 export function show(id, visible = true) {
   $(id).hidden = !visible;
 }
 
+/**
+ * The status line. Errors go to the role=alert paragraph, everything else to the role=status one;
+ * both stay in the page so assistive technology announces what is written into them.
+ */
 export function status(kind, message) {
-  const el = $("status");
-  el.className = `status ${kind}`;
-  el.textContent = message;
-  el.hidden = !message;
+  const box = $("status");
+  box.className = message ? `status ${kind}` : "status";
+  box.dataset.kind = message ? kind : "";
+  $("status-alert").textContent = kind === "error" ? message : "";
+  $("status-polite").textContent = kind === "error" ? "" : message;
 }
 
 export function el(tag, className, text) {
@@ -62,7 +68,7 @@ export function fmt(n) {
 export function renderHighlighted(containerId, text, findings) {
   const spans = [];
   for (const f of findings || []) {
-    if (!HIGHLIGHT_RULES.has(f.rule)) continue;
+    if (!OUTPUT_RULES.has(f.rule)) continue;
     for (const s of f.spans || []) {
       if (s.row !== undefined || typeof s.start !== "number" || s.end <= s.start) continue;
       spans.push({ start: Math.max(0, s.start), end: Math.min(text.length, s.end), title: f.message, rule: f.rule });
@@ -78,22 +84,64 @@ export function renderHighlighted(containerId, text, findings) {
     const mark = el("mark", "", text.slice(s.start, s.end));
     mark.title = s.title;
     mark.dataset.rule = s.rule;
-    box.append(mark);
+    box.append(mark); // not colour alone: the CSS adds a visible ※, read out as 要確認
     pos = s.end;
   }
   box.append(document.createTextNode(text.slice(pos)));
 }
 
-/** Proofread edits as a list: original → replacement, with the reason. */
-export function renderEdits(listId, edits) {
+/** Where an edit or note comes from: a rule with its convention, or the model. */
+function sourceText(e) {
+  if (e.source === "rules" || e.rule || e.convention) {
+    const cite = [e.convention, e.rule ? `（${e.rule}）` : ""].join("");
+    return `根拠：${cite || "表記の規則"}`;
+  }
+  if (e.source === "model") return "根拠：AI の提案（規則による裏付けなし）";
+  return "";
+}
+
+function cellLabel(e, cellName) {
+  return typeof e.row === "number" && cellName ? `${cellName(e.row, e.col)}：` : "";
+}
+
+/**
+ * Proofread edits as a list: original → replacement, with the reason and its source.
+ * `cellName(row, col)` names the cell of a cell edit (Excel).
+ */
+export function renderEdits(boxId, listId, edits, cellName = null) {
   const list = $(listId);
   list.replaceChildren();
   for (const e of edits || []) {
-    const item = el("li");
-    item.append(el("del", "", e.original || "（なし）"), document.createTextNode(" → "));
+    const item = el("li", "edit");
+    if (e.source) item.dataset.source = e.source;
+    if (e.rule) item.dataset.rule = e.rule;
+    const where = cellLabel(e, cellName);
+    if (where) item.append(el("span", "where", where));
+    item.append(el("span", "visually-hidden", "元の表記 "), el("del", "", e.original || "（なし）"));
+    item.append(el("span", "arrow", " → "), el("span", "visually-hidden", "修正案 "));
     item.append(el("ins", "", e.replacement || "（削除）"));
     if (e.reason) item.append(el("span", "reason", e.reason));
+    const src = sourceText(e);
+    if (src) item.append(el("span", "source", src));
     list.append(item);
   }
-  list.hidden = list.children.length === 0;
+  $(boxId).hidden = list.children.length === 0;
+}
+
+/** result.notes: places worth checking, with no replacement (shown beside the edits). */
+export function renderNotes(boxId, listId, notes, cellName = null) {
+  const list = $(listId);
+  list.replaceChildren();
+  for (const n of notes || []) {
+    const item = el("li", "note");
+    if (n.rule) item.dataset.rule = n.rule;
+    const where = cellLabel(n, cellName);
+    if (where) item.append(el("span", "where", where));
+    item.append(el("q", "", n.original || ""));
+    if (n.reason) item.append(el("span", "reason", n.reason));
+    const src = sourceText(n);
+    if (src) item.append(el("span", "source", src));
+    list.append(item);
+  }
+  $(boxId).hidden = list.children.length === 0;
 }

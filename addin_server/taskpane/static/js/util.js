@@ -2,10 +2,11 @@
 
 /** An error whose message is Japanese and meant for the person (host refused, selection changed…). */
 export class HostError extends Error {
-  constructor(message, { offerCopy = false } = {}) {
+  constructor(message, { offerCopy = false, code = "host" } = {}) {
     super(message);
     this.name = "HostError";
     this.offerCopy = offerCopy;
+    this.code = code;
   }
 }
 
@@ -111,4 +112,20 @@ export function occurrences(text, needle) {
     i = text.indexOf(needle, i + needle.length);
   }
   return found;
+}
+
+/**
+ * A function mapping code-point offsets into `text` to UTF-16 indices (what String.slice uses).
+ * The API counts Unicode code points; JavaScript strings count UTF-16 units, which differ after
+ * any character outside the BMP (𠮷, 𩸽, emoji). An offset past the end stays past the end by the
+ * same amount, so a bad offset stays detectably bad.
+ */
+export function codePointIndex(text) {
+  const map = [0];
+  for (const ch of text) map.push(map[map.length - 1] + ch.length);
+  const last = map.length - 1;
+  return (cp) => {
+    if (!Number.isInteger(cp) || cp < 0) return cp;
+    return cp <= last ? map[cp] : text.length + (cp - last);
+  };
 }

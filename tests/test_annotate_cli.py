@@ -6,8 +6,9 @@ from pathlib import Path
 import docx
 import pytest
 
+from addin_server import annotate_cli
 from addin_server.cli import main
-from docx_tools import annotate, oxml, provenance, revisions, tagger
+from docx_tools import annotate, disclosure, oxml, provenance, revisions, tagger
 from docx_tools.oxml import qn
 from docx_tools.package import Package
 from tests.docx_tools import helpers as h
@@ -59,7 +60,7 @@ def test_summarize_inserts_tracked_control_with_provenance(tmp_path: Path, capsy
     assert [p.text for p in docx.Document(str(out)).paragraphs] == SOURCE  # body paragraphs outside controls
     # The tagger sees the insertion as pending until someone accepts it.
     _, results = tagger.process_bytes(out.read_bytes(), ".docx", dry_run=True)
-    assert [(r.id, r.status) for r in results] == [(records[0].id, tagger.PENDING)]
+    assert [(r.id, r.status) for r in results] == [(records[0].id, disclosure.PENDING)]
 
 
 def test_proofread_edits_become_del_ins_pairs(tmp_path: Path) -> None:
@@ -68,14 +69,27 @@ def test_proofread_edits_become_del_ins_pairs(tmp_path: Path) -> None:
     pkg = Package.from_bytes(out.read_bytes())
     records = provenance.read_provenance(pkg)
     assert len(records) == 1 and records[0].operation == "proofread"
-    sdt = oxml.find_sdts_by_tag(pkg.xml("word/document.xml"), "oasis:" + records[0].id)[0]
-    assert revisions.range_text(sdt, "rejected") == SOURCE[1]
-    accepted = revisions.range_text(sdt, "accepted")
-    assert accepted == records[0].text and accepted != SOURCE[1]
-    dels, inss = list(sdt.iter(qn("w:del"))), list(sdt.iter(qn("w:ins")))
-    assert dels and len(dels) == len(inss)
+    rec = records[0]
+    root = pkg.xml("word/document.xml")
+    # Per-edit format: no control around the person's paragraph, one control per replacement.
+    assert oxml.find_sdts_by_tag(root, "oasis:" + rec.id) == []
+    assert rec.edits and [e.n for e in rec.edits] == list(range(1, len(rec.edits) + 1))
+    assert rec.text == "\n".join(e.text for e in rec.edits)
+    assert rec.sha256 == provenance.text_sha256(rec.text)
+    para = root.find(qn("w:body")).findall(qn("w:p"))[1]
+    assert revisions.block_text(para, "rejected") == SOURCE[1]
+    assert revisions.block_text(para, "accepted") != SOURCE[1]
+    for e in rec.edits:
+        assert e.sha256 == provenance.text_sha256(e.text)
+        (sdt,) = oxml.find_sdts_by_tag(root, f"oasis:{rec.id}#{e.n}")
+        assert revisions.range_text(sdt, "accepted") == e.text
+        assert revisions.range_text(sdt, "rejected") == ""  # only AI text inside the control
+        assert sdt.getparent() is para
+    dels = list(para.iter(qn("w:del")))
+    assert dels and len(dels) == len(list(para.iter(qn("w:ins"))))
     for d in dels:
-        assert d.getnext() is not None and d.getnext().tag == qn("w:ins")
+        nxt = d.getnext()
+        assert nxt is not None and (nxt.tag == qn("w:ins") or oxml.sdt_tag(nxt).startswith(f"oasis:{rec.id}#"))
 
 
 def test_accepting_everything_makes_the_tagger_tag(tmp_path: Path) -> None:
@@ -86,7 +100,7 @@ def test_accepting_everything_makes_the_tagger_tag(tmp_path: Path) -> None:
     _accept_all(root)
     pkg.mark_changed("word/document.xml")
     new, results = tagger.process_bytes(pkg.to_bytes(), ".docx")
-    assert new is not None and [r.status for r in results] == [tagger.UNMODIFIED] and results[0].tagged
+    assert new is not None and [r.status for r in results] == [disclosure.UNMODIFIED] and results[0].tagged
 
 
 def _accept_all(root) -> None:
@@ -107,7 +121,7 @@ def test_policy_block_leaves_no_output(tmp_path: Path, capsys: pytest.CaptureFix
     # A valid Individual Number (check digit correct) must be refused before any model call.
     src.write_bytes(h.docx_bytes(["申請者の個人番号は 1234 5678 9018 です。"]))
     rc = main(["annotate", str(src), "-o", str(out), "--summarize", "--user", "t"])
-    assert rc == annotate.EXIT_BLOCKED
+    assert rc == annotate_cli.EXIT_BLOCKED
     assert not out.exists()
     err = capsys.readouterr().err
     assert "ガイドライン" in err and "1234 5678 9018" not in err and "123456789018" not in err
