@@ -293,6 +293,7 @@ class AssistantService:
                         else [[individual_number.redact_cell(v) for v in row] for row in answer.cells])
         result.cell_edits = [{**e, "replacement": individual_number.redact(str(e.get("replacement", "")))}
                              for e in answer.cell_edits]
+        result.findings.extend(answer.warnings)  # the gateway's own findings (a summary's form, common-7)
         result.notes = answer.cell_notes if answer.cells is not None else [n.to_dict() for n in answer.notes]
         try:
             self.store.record(self._record(ident, req, result, outcome="allowed", started=started, answer=answer))

@@ -18,9 +18,10 @@ import openai
 from addin_server.config import ConfigError, Settings
 from addin_server.errors import ModelError, ModelTimeout, ModelUnavailable
 from addin_server.kobun import Note
-from addin_server.llm import offline
+from addin_server.llm import offline, summary
 from addin_server.llm.edits import Edit, apply_edits, diff_edits, merge_edits, notes_outside, validate_edits
 from addin_server.llm.prompts import PROOFREAD_SCHEMA, build_messages, cells_as_text, parse_proofread_json
+from addin_server.policy.types import Finding
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ class ModelAnswer:
     computed: list[dict[str, str]] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)  # proofread: spans to look at, no replacement
     cell_notes: list[dict[str, Any]] = field(default_factory=list)  # notes with their row and col
+    # Findings about the answer itself (a summary not in the requested form or length), which
+    # the service appends to the request's findings.
+    warnings: list[Finding] = field(default_factory=list)
 
 
 @contextmanager
@@ -115,8 +119,9 @@ class Gateway:
         with model_errors():
             resp = self.client.chat.completions.create(model=self.settings.llm_model, messages=messages,
                                                        temperature=0.2)
-        return ModelAnswer(text=_content(resp).strip(), model=resp.model or self.settings.llm_model,
-                           **_usage(resp))
+        answer = _content(resp).strip()
+        return ModelAnswer(text=answer, model=resp.model or self.settings.llm_model,
+                           warnings=summary_form_findings(answer, text, instruction), **_usage(resp))
 
     def stream_summarize(
         self, text: str | None, cells: Cells | None, instruction: str | None
@@ -147,7 +152,7 @@ class Gateway:
         full = "".join(parts).strip()
         if not full:
             raise ModelError("AI モデルの応答が空でした。時間をおいて再度お試しください。")
-        yield ModelAnswer(text=full, model=model, **usage)
+        yield ModelAnswer(text=full, model=model, warnings=summary_form_findings(full, text, instruction), **usage)
 
     # -- proofread --------------------------------------------------------------------------
     def proofread(self, text: str, instruction: str | None) -> ModelAnswer:
@@ -195,15 +200,26 @@ def edits_from_answer(text: str, content: str) -> list[Edit]:
     return valid
 
 
+def summary_form_findings(answer: str, source: str | None, instruction: str | None) -> list[Finding]:
+    """A model's summary held to the form and length the person asked for (common-7: the output is
+    material that staff edit before use, so a departure is a warning to fix, never a block)."""
+    return [Finding("common-7", "warn", f"要約の形式・長さ: {problem}内容を確認し、必要に応じて加筆・修正してください。")
+            for problem in summary.check_answer(answer, instruction, source)]
+
+
 def _offline_answer(text: str | None, cells: Cells | None, instruction: str | None) -> ModelAnswer:
     parts = []
     computed: list[dict[str, str]] = []
+    warnings: list[Finding] = []
     if text:
-        parts.append(offline.summarize_text(text, instruction))
+        done = summary.summarize(text, instruction)
+        parts.append(done.text)
+        warnings += [Finding("common-7", "warn", f"要約の形式・長さ: {note}") for note in done.notes]
     if cells:
         table, computed = offline.summarize_cells_computed(cells, instruction)
         parts.append(table)
-    return ModelAnswer(text="\n".join(p for p in parts if p), model=offline.SUMMARY_MODEL, computed=computed)
+    return ModelAnswer(text="\n".join(p for p in parts if p), model=offline.SUMMARY_MODEL, computed=computed,
+                       warnings=warnings)
 
 
 def _chunks(text: str, size: int = 12) -> list[str]:

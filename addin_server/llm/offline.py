@@ -1,28 +1,25 @@
 """The offline engine: no model, no network. The embedded default and the fallback for demos.
 
-Summaries are extractive (the highest-scoring sentences of the source, in source order), so
-they never contain a fact that is not in the source. Proofreading applies the 公用文 (official
-writing) rules of `addin_server.kobun`, each edit and note citing its rule and convention. Results are labelled as offline in `model`.
+Summaries are extractive (whole source sentences, in source order, in the form the person
+asked for; see `summary.py`), so they never contain a fact that is not in the source.
+Proofreading applies the 公用文 (official writing) rules of `addin_server.kobun`, each edit and
+note citing its rule and convention. Results are labelled as offline in `model`.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 
 from addin_server import kobun
 from addin_server.kobun import Note
 from addin_server.llm.edits import Edit, apply_edits, validate_edits
+from addin_server.llm.summary import summarize
 
 SUMMARY_MODEL = "offline-extractive-v1"
 PROOFREAD_MODEL = "offline-kobunsho-rules-v2"
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
-_TERM = re.compile(r"[\u4e00-\u9fff々]{2,}|[\u30a0-\u30ffー]{2,}|[A-Za-z][A-Za-z0-9]+|\d+")
-_LIMIT = re.compile(r"(\d{2,5})\s*(?:字|文字)(?:以内|程度|くらい|まで)?")
 
 
 def sentences(text: str) -> list[str]:
@@ -30,45 +27,8 @@ def sentences(text: str) -> list[str]:
 
 
 def summarize_text(text: str, instruction: str | None = None) -> str:
-    sents = sentences(text)
-    if not sents:
-        return ""
-    limit = _char_limit(instruction, default=max(80, len(text) // 3))
-    if len(sents) == 1 or sum(map(len, sents)) <= limit:
-        return "".join(_terminate(s) for s in sents) if len(sents) <= 2 else _pick(sents, limit)
-    return _pick(sents, limit)
-
-
-def _pick(sents: list[str], limit: int) -> str:
-    freq = Counter(t for s in sents for t in _TERM.findall(s))
-    scores = []
-    for i, s in enumerate(sents):
-        terms = _TERM.findall(s)
-        score = sum(math.log1p(freq[t]) for t in set(terms)) / math.sqrt(len(s) + 1)
-        score *= 1.3 if i == 0 else 1.0  # the opening usually states the subject
-        scores.append((score, i))
-    chosen: list[int] = []
-    used = 0
-    for _, i in sorted(scores, reverse=True):
-        if used + len(sents[i]) > limit and chosen:
-            continue
-        chosen.append(i)
-        used += len(sents[i])
-        if used >= limit:
-            break
-    return "".join(_terminate(sents[i]) for i in sorted(chosen))
-
-
-def _terminate(s: str) -> str:
-    return s if s[-1] in "。！？!?" else s + "。"
-
-
-def _char_limit(instruction: str | None, default: int) -> int:
-    if instruction:
-        m = _LIMIT.search(unicodedata.normalize("NFKC", instruction))
-        if m:
-            return max(10, int(m.group(1)))
-    return default
+    """Whole source sentences in the requested form (see `addin_server.llm.summary`)."""
+    return summarize(text, instruction).text
 
 
 def summarize_cells(cells: Sequence[Sequence[object]], instruction: str | None = None) -> str:

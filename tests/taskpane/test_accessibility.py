@@ -19,7 +19,8 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 NAMES = "山田太郎さん、鈴木花子さん、佐藤一郎さん、田中次郎さんに、窓口の変更を連絡します。"
 HOSTS = {
     "word": (
-        lambda: word([*SOURCE[:2], "窓口には看護婦を配置し、健康の相談にも応じます。", SOURCE[3]], 3),
+        # The flagged sentence leads, so the (extractive) summary keeps it and shows its warning.
+        lambda: word(["窓口には看護婦を配置し、健康の相談にも応じます。", *SOURCE[:2], SOURCE[3]], 3),
         lambda: word([NAMES, "別の段落"], 1),
         lambda: word(["申請者のマイナンバーは 1234 5678 9018 です。", "別の段落"], 1),
         lambda: word(["ご確認して下さい。ＡＢＣの件は確認出来ます。", "別の段落"], 1),

@@ -360,3 +360,37 @@ def lookup(word: str) -> list[tuple[str, str, str, str]]:
             surface, pos1, ctype, lemma = (line.split("\t") + ["*"] * 4)[:4]
             rows.append((surface, pos1, ctype, lemma))
     return rows
+
+
+# Content words for ranking sentences (the summarizer): ordinary and proper nouns, and general
+# verbs, adjectives and adjectival nouns. Numbers, counters, particles, auxiliaries and the
+# form nouns that every sentence has (こと, もの, ため) carry no topic.
+_CONTENT_POS = frozenset({("名詞", "普通名詞"), ("名詞", "固有名詞"), ("動詞", "一般"), ("形容詞", "一般"),
+                          ("形状詞", "一般")})
+_NOT_TOPIC = frozenset({"こと", "もの", "ため", "よう", "とき", "ところ", "ほか", "うえ", "とおり", "場合",
+                        "以下", "以上", "次", "等", "方", "中", "際", "する", "ある", "いる", "なる", "できる",
+                        "れる", "られる", "おる", "いう", "行う", "行い", "し", "さ", "あり", "なり", "でき"})
+_HIRAGANA_ONLY = re.compile(r"[ぁ-ゖ]{1,2}")
+_ID_SURFACE = re.compile(r"\n(\d+)\t\d+\t\d\t([^\n]+)")
+
+
+def _content_ids() -> frozenset[str]:
+    st = _load()
+    if "content" not in st:
+        with _lock:
+            st["content"] = frozenset(c for c, p in st["pos"].items()
+                                      if p[:2] in _CONTENT_POS and p[2] != "助数詞可能")
+    ids: frozenset[str] = st["content"]
+    return ids
+
+
+def content_words(text: str) -> list[str]:
+    """The content words of `text` (surface forms, in order), as topic terms for ranking sentences."""
+    ids = _content_ids()
+    words: list[str] = []
+    for _, chunk in _chunks(text):
+        if not chunk.strip():
+            continue
+        words += [w for cid, w in _ID_SURFACE.findall(_parse(chunk))
+                  if cid in ids and w not in _NOT_TOPIC and not _HIRAGANA_ONLY.fullmatch(w)]
+    return words
