@@ -66,12 +66,21 @@ def call(base: str, path: str, body: dict, context: ssl.SSLContext | None = None
         return err.code, json.loads(err.read())
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """End a server started by `start` and close its pipe (no file left for the collector)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    finally:
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
 @pytest.fixture
 def server(tmp_path):
     proc, base = start(tmp_path)
     yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop(proc)
 
 
 def test_serve_answers_summarize_and_proofread(server, tmp_path):
@@ -82,7 +91,10 @@ def test_serve_answers_summarize_and_proofread(server, tmp_path):
     from addin_server.audit import AuditStore
 
     store = AuditStore(f"sqlite:///{tmp_path}/audit.db")  # reading needs no key
-    assert store.count(outcome="pending") == 2 and store.count(outcome="allowed") == 2  # prompt first, then answer
+    try:
+        assert store.count(outcome="pending") == 2 and store.count(outcome="allowed") == 2  # prompt first, then answer
+    finally:
+        store.dispose()
 
 
 def test_serve_over_https(tmp_path):
@@ -93,8 +105,7 @@ def test_serve_over_https(tmp_path):
                             context=_insecure())
         assert status == 200 and body["allowed"] is True
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
 
 
 def self_signed(tmp_path: Path) -> tuple[Path, Path]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.scale.harness import GunicornServer
-from tests.test_serve import start
+from tests.test_serve import start, stop
 
 LIMIT = 1000
 DEV = {"X-Oasis-User": "tanaka"}
@@ -25,8 +25,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         try:
             yield "127.0.0.1", int(base.rsplit(":", 1)[1])
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop(proc)
         return
     gunicorn = GunicornServer(tmp / "gunicorn.log", {"DATABASE_URL": f"sqlite:///{tmp / 'audit.db'}",
                                                      "AUTH_MODE": "dev", "MAX_BODY_BYTES": LIMIT},
