@@ -258,7 +258,7 @@ def build_spec(auth_mode: str = "entra") -> dict[str, Any]:
         ("DisclosureCheckResponse", DisclosureCheckResponseSchema),
     ]:
         spec.components.schema(name, schema=schema)
-    secured = [{"entra": []}] if auth_mode == "entra" else [{"dev": []}]
+    secured: list[dict[str, list[str]]] = [{"entra": []}] if auth_mode == "entra" else [{"dev": []}]
     post_errors = _errors(400, 401, 403, 413, 429)
     model_errors = _errors(502, 503, 504)
 

@@ -85,7 +85,8 @@ def signed_in() -> Identity | None:
     if not isinstance(data, dict) or not data.get("user_id"):
         return None
     user_id = str(data["user_id"])
-    roles = data.get("roles") if isinstance(data.get("roles"), list) else []
+    roles_value = data.get("roles")
+    roles: list[Any] = roles_value if isinstance(roles_value, list) else []
     admins = current_app.extensions.get("oasis_admin_users", frozenset())
     return Identity(user_id=user_id, display=data.get("display"), client_addr=request.remote_addr,
                     is_admin=ADMIN_ROLE in roles or user_id in admins)

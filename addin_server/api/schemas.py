@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -28,7 +28,7 @@ MAX_INSTRUCTION = 2_000
 class CellField(fields.Field):
     """One Excel cell value: string, finite number, boolean or null."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {
+    default_error_messages = {
         "invalid": "セルの値は文字列・数値・真偽値・空のいずれかにしてください。"}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
@@ -73,7 +73,7 @@ class OperationRequestSchema(Schema):
     @validates_schema
     def _content(self, data: dict[str, Any], **kwargs: Any) -> None:
         text, cells = data.get("text"), data.get("cells")
-        has_cells = bool(cells) and any(
+        has_cells = cells is not None and any(
             c is not None and (not isinstance(c, str) or _CONTENT.search(c)) for row in cells for c in row)
         if not (text and _CONTENT.search(text)) and not has_cells:
             raise ValidationError("text か cells のどちらかに内容を入れてください。", "text")

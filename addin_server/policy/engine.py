@@ -78,9 +78,9 @@ class PolicyEngine:
         for rule in self.input_rules:
             findings.extend(_run(rule.id, lambda rule=rule: rule.check(req, ctx)))
         blocked = any(f.severity == "block" for f in findings)
-        for rule in self.ledger_rules:
+        for ledger in self.ledger_rules:
             findings.extend(
-                _run(rule.id, lambda rule=rule: rule.check(req, ctx, commit=commit and not blocked))
+                _run(ledger.id, lambda ledger=ledger: ledger.check(req, ctx, commit=commit and not blocked))
             )
         blocked = any(f.severity == "block" for f in findings)
         # Whatever the profile, the server must mask stored text that holds an Individual Number.
