@@ -28,7 +28,7 @@ MAX_INSTRUCTION = 2_000
 class CellField(fields.Field):
     """One Excel cell value: string, finite number, boolean or null."""
 
-    default_error_messages = {
+    default_error_messages = {  # noqa: RUF012 (marshmallow declares it per instance)
         "invalid": "セルの値は文字列・数値・真偽値・空のいずれかにしてください。"}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
