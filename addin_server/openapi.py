@@ -11,7 +11,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask, Response, current_app, jsonify
+from flask import Flask, Response, jsonify
 from marshmallow import INCLUDE, fields
 from marshmallow import Schema as _BaseSchema
 
@@ -25,6 +25,7 @@ from addin_server.admin.schemas import (
 )
 from addin_server.api.disclosure import DisclosureCheckRequestSchema
 from addin_server.api.schemas import CONTENT_PATTERN, CellField, CheckRequestSchema, OperationRequestSchema
+from addin_server.services import services
 
 OPENAPI_VERSION = "3.1.0"
 NO_NUL = "^[^\\x00]*$"  # NUL cannot be stored or shown: answered 400
@@ -343,6 +344,7 @@ def build_spec(auth_mode: str = "entra") -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     @app.get("/api/v1/openapi.json")
     def openapi_document() -> Response:
-        if "oasis_openapi" not in current_app.extensions:
-            current_app.extensions["oasis_openapi"] = build_spec(current_app.extensions["oasis_settings"].auth_mode)
-        return jsonify(current_app.extensions["oasis_openapi"])
+        svc = services()
+        if svc.openapi is None:
+            svc.openapi = build_spec(svc.settings.auth_mode)
+        return jsonify(svc.openapi)

@@ -6,13 +6,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 from marshmallow import Schema, ValidationError
 
 from addin_server.api.schemas import CheckRequestSchema, OperationRequestSchema
 from addin_server.auth import current_identity
 from addin_server.errors import BadRequest
 from addin_server.service import AssistantService
+from addin_server.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 health_bp = Blueprint("health", __name__)
@@ -22,7 +23,7 @@ _operation_schema = OperationRequestSchema()
 
 
 def service() -> AssistantService:
-    return current_app.extensions["oasis"]
+    return services().service
 
 
 def load_body(schema: Schema) -> dict[str, Any]:
