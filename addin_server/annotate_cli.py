@@ -35,7 +35,7 @@ class PolicyBlocked(Exception):
         self.findings = list(findings)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "annotate",
         help="生成AIの要約・校正を変更履歴として .docx に書き込む",

@@ -19,6 +19,8 @@ from addin_server import errors
 from addin_server.config import instance_path, load_config, validate
 from addin_server.errors import ApiError
 from addin_server.service import AssistantService
+from addin_server.services import init_app as services_init
+from addin_server.services import services
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    app.extensions["oasis"] = AssistantService.from_settings(settings)
-    app.extensions["oasis_settings"] = settings
+    services_init(app, AssistantService.from_settings(settings), settings)
 
     from addin_server import auth
     from addin_server.api import bp as api_bp
@@ -42,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_optional(app)
     _register_errors(app)
     log.info("oasis-addin ready: profile=%s model=%s auth=%s database=%s", settings.profile,
-             app.extensions["oasis"].gateway.describe(), settings.auth_mode, settings.database_url.split(":")[0])
+             services(app).service.gateway.describe(), settings.auth_mode, settings.database_url.split(":")[0])
     return app
 
 

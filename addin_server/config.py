@@ -53,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "ALLOWED_NETWORKS": "",
     "TRUSTED_PROXIES": "",
     "ADMIN_USERS": "",
+    "SERVICE_ACCOUNTS": "",  # common-1: more account names that are not staff (comma-separated)
     "RATELIMIT_STORAGE_URI": None,
     "CORS_ORIGINS": "",
     "PUBLIC_URL": None,
@@ -115,6 +116,7 @@ class Settings:
     ready_lock_timeout: float = 1.0
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     public_url: str | None = None  # the one URL staff reach the server at (manifest, links)
+    service_accounts: frozenset[str] = frozenset()  # common-1's extra non-staff account names
 
     @property
     def pending_grace(self) -> float:
@@ -126,6 +128,12 @@ class Settings:
         """Keys owned by other parts (Entra, network, rate limits) read straight from config."""
         value = self.raw.get(key, default)
         return default if value is None else value
+
+
+def _names(value: Any) -> frozenset[str]:
+    """A comma-separated string (or a list) of account names, compared case-insensitively."""
+    items = value.split(",") if isinstance(value, str) else (value or ())
+    return frozenset(str(n).strip().lower() for n in items if str(n).strip())
 
 
 def _norm_url(url: str) -> str:
@@ -422,6 +430,7 @@ def validate(config: Mapping[str, Any], instance_path: str | os.PathLike[str] = 
         ready_lock_timeout=_as_float(config, "READY_LOCK_TIMEOUT", DEFAULTS["READY_LOCK_TIMEOUT"]),
         raw=dict(config),
         public_url=public_url,
+        service_accounts=_names(config.get("SERVICE_ACCOUNTS")),
     )
 
 

@@ -32,6 +32,7 @@ from limits import parse_many
 
 from addin_server.config import ConfigError
 from addin_server.errors import ApiError, RateLimited
+from addin_server.services import services
 
 DEFAULT_RATE_LIMIT = "60 per minute;1000 per day"
 DEFAULT_READ_RATE_LIMIT = "120 per minute;5000 per day"
@@ -72,7 +73,7 @@ def _rate(settings: Any, key: str, default: str) -> str:
 
 
 def init_app(app: Flask) -> Limiter:
-    settings = app.extensions["oasis_settings"]
+    settings = services(app).settings
     storage = settings.get("RATELIMIT_STORAGE_URI") or "memory://"
     rate = _rate(settings, "RATE_LIMIT", DEFAULT_RATE_LIMIT)
     read_rate = _rate(settings, "READ_RATE_LIMIT", DEFAULT_READ_RATE_LIMIT)
@@ -90,7 +91,7 @@ def init_app(app: Flask) -> Limiter:
         key_prefix="oasis",
     )
     limiter.init_app(app)
-    app.extensions["oasis_limiter"] = limiter
+    services(app).limiter = limiter
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(exc: RateLimitExceeded) -> tuple[Response, int, dict[str, str]]:

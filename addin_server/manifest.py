@@ -154,7 +154,9 @@ def render_manifest(
     root = etree.fromstring(text.encode("utf-8"))
     if client_id is None:
         for info in root.iter(f"{{{TASKPANE_NS}}}WebApplicationInfo"):
-            info.getparent().remove(info)
+            parent = info.getparent()
+            if parent is not None:
+                parent.remove(info)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8") + "\n"
 
 

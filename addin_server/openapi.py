@@ -11,9 +11,8 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask, Response, current_app, jsonify
-from marshmallow import INCLUDE, fields
-from marshmallow import Schema as _BaseSchema
+from flask import Flask, Response, jsonify
+from marshmallow import fields
 
 from addin_server.admin.schemas import (
     AuditPageSchema,
@@ -24,7 +23,18 @@ from addin_server.admin.schemas import (
     SeriesQuerySchema,
 )
 from addin_server.api.disclosure import DisclosureCheckRequestSchema
-from addin_server.api.schemas import CONTENT_PATTERN, CellField, CheckRequestSchema, OperationRequestSchema
+from addin_server.api.schemas import (
+    CONTENT_PATTERN,
+    BlockedResponseSchema,
+    CellField,
+    CheckRequestSchema,
+    CheckResponseSchema,
+    ErrorSchema,
+    OperationRequestSchema,
+    OperationResponseSchema,
+    ResponseSchema,
+)
+from addin_server.services import services
 
 OPENAPI_VERSION = "3.1.0"
 NO_NUL = "^[^\\x00]*$"  # NUL cannot be stored or shown: answered 400
@@ -41,103 +51,7 @@ HAS_CONTENT = [
 ]
 
 
-# -- response schemas ------------------------------------------------------------------------
-class Schema(_BaseSchema):
-    """Answers may grow new keys; clients must ignore what they do not know."""
-
-    class Meta:
-        unknown = INCLUDE
-
-
-class SpanSchema(Schema):
-    start = fields.Integer()
-    end = fields.Integer()
-    row = fields.Integer()
-    col = fields.Integer()
-
-
-class FindingSchema(Schema):
-    rule = fields.String(required=True, metadata={"description": "ガイドラインのルール ID（RULES.md）"})
-    severity = fields.String(required=True, metadata={"enum": ["block", "warn", "info"]})
-    message = fields.String(required=True)
-    spans = fields.List(fields.Nested(SpanSchema), required=True)
-    data = fields.Dict()
-
-
-class PersonsSchema(Schema):
-    request = fields.Integer(required=True)
-    series_total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-
-
-class EditSchema(Schema):
-    start = fields.Integer(required=True)
-    end = fields.Integer(required=True)
-    original = fields.String(required=True)
-    replacement = fields.String(required=True)
-    reason = fields.String(required=True)
-    row = fields.Integer()
-    col = fields.Integer()
-    source = fields.String(metadata={"enum": ["rules", "model"],
-                                     "description": "校正の出所: 公用文ルール（rules）か AI モデル（model）か"})
-    rule = fields.String(metadata={"description": "ルールの ID（source が rules のとき。例: kobun.keishiki-meishi）"})
-    convention = fields.String(metadata={"description": "根拠とした表記の基準（例: 公用文作成の考え方（2022））"})
-
-
-class NoteSchema(Schema):
-    """A span worth a second look where the rules see no single right fix (no replacement)."""
-
-    start = fields.Integer(required=True)
-    end = fields.Integer(required=True)
-    original = fields.String(required=True)
-    reason = fields.String(required=True)
-    rule = fields.String(required=True)
-    convention = fields.String(required=True)
-    row = fields.Integer()
-    col = fields.Integer()
-
-
-class ResultSchema(Schema):
-    text = fields.String(required=True)
-    edits = fields.List(fields.Nested(EditSchema), required=True)
-    cells = fields.List(fields.List(CellField(allow_none=True)))
-    notes = fields.List(fields.Nested(NoteSchema), metadata={
-        "description": "校正のみ: 置き換え案のない指摘（位置は要求テキストのコードポイント、セルでは row/col 付き）"})
-
-
-class ErrorDetailSchema(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    field_errors = fields.Dict(data_key="fields", metadata={"description": "項目ごとの誤り（400）"})
-    retry_after = fields.Integer(metadata={"description": "再試行までの秒数（429）"})
-
-
-class ErrorSchema(Schema):
-    error = fields.Nested(ErrorDetailSchema, required=True)
-
-
-class CheckResponseSchema(Schema):
-    allowed = fields.Boolean(required=True)
-    findings = fields.List(fields.Nested(FindingSchema), required=True)
-    persons = fields.Nested(PersonsSchema, required=True)
-
-
-class OperationResponseSchema(Schema):
-    request_id = fields.String(required=True)
-    allowed = fields.Boolean(required=True, metadata={"const": True})
-    result = fields.Nested(ResultSchema, required=True)
-    findings = fields.List(fields.Nested(FindingSchema), required=True)
-    model = fields.String(required=True)
-    review_required = fields.Boolean(required=True, metadata={"const": True})
-    persons = fields.Nested(PersonsSchema, required=True)
-
-
-class BlockedResponseSchema(Schema):
-    request_id = fields.String(required=True)
-    allowed = fields.Boolean(required=True, metadata={"const": False})
-    findings = fields.List(fields.Nested(FindingSchema), required=True)
-    persons = fields.Nested(PersonsSchema, required=True)
-    error = fields.Nested(ErrorDetailSchema, required=True)
+Schema = ResponseSchema  # the server's other answers follow the same rule
 
 
 class PaneConfigSchema(Schema):
@@ -258,7 +172,7 @@ def build_spec(auth_mode: str = "entra") -> dict[str, Any]:
         ("DisclosureCheckResponse", DisclosureCheckResponseSchema),
     ]:
         spec.components.schema(name, schema=schema)
-    secured = [{"entra": []}] if auth_mode == "entra" else [{"dev": []}]
+    secured: list[dict[str, list[str]]] = [{"entra": []}] if auth_mode == "entra" else [{"dev": []}]
     post_errors = _errors(400, 401, 403, 413, 429)
     model_errors = _errors(502, 503, 504)
 
@@ -343,6 +257,7 @@ def build_spec(auth_mode: str = "entra") -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     @app.get("/api/v1/openapi.json")
     def openapi_document() -> Response:
-        if "oasis_openapi" not in current_app.extensions:
-            current_app.extensions["oasis_openapi"] = build_spec(current_app.extensions["oasis_settings"].auth_mode)
-        return jsonify(current_app.extensions["oasis_openapi"])
+        svc = services()
+        if svc.openapi is None:
+            svc.openapi = build_spec(svc.settings.auth_mode)
+        return jsonify(svc.openapi)

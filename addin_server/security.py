@@ -24,6 +24,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from addin_server.errors import PayloadTooLarge
+from addin_server.services import services
 
 OFFICE_JS_ORIGIN = "https://appsforoffice.microsoft.com"
 CSP = "; ".join([
@@ -86,9 +87,9 @@ class BodyLimitMiddleware:
 
 
 def init_app(app: Flask) -> None:
-    origins = parse_origins(app.extensions["oasis_settings"].get("CORS_ORIGINS"))
+    origins = parse_origins(services(app).settings.get("CORS_ORIGINS"))
     app.wsgi_app = BodyLimitMiddleware(  # type: ignore[method-assign]
-        app.wsgi_app, app.extensions["oasis_settings"].max_body_bytes)
+        app.wsgi_app, services(app).settings.max_body_bytes)
 
     @app.before_request
     def _oversize() -> None:

@@ -34,6 +34,7 @@ from addin_server.errors import AnswerNotRecorded, ApiError, AuditUnavailable, M
 from addin_server.llm import Edit, Gateway, ModelAnswer, apply_edits
 from addin_server.policy import Finding, PersonsSummary, PolicyEngine, PolicyRequest
 from addin_server.policy.detectors import individual_number
+from addin_server.policy.types import PolicyOptions
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class AssistantService:
             max_prompt_chars=settings.max_prompt_chars,
             ledger=store.person_ledger(),
             hash_key=settings.ledger_key,
+            options=PolicyOptions(service_accounts=settings.service_accounts),
         )
         return cls(settings, store, Gateway(settings), engine)
 

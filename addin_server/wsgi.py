@@ -14,6 +14,7 @@ from flask import Flask
 
 from addin_server.app import create_app
 from addin_server.policy import PolicyRequest
+from addin_server.services import services
 
 log = logging.getLogger(__name__)
 WARM_UP_TEXT = "山田太郎様（市民課）から、令和7年4月1日の窓口受付について問い合わせがありました。"
@@ -34,7 +35,7 @@ def warm_up(flask_app: Flask) -> None:
     data and the model client's lazily imported modules. Otherwise the first requests of a new
     worker all wait on that together (seconds on a busy machine) while connections queue.
     With preload_app this runs once in the master and the workers share the result."""
-    svc = flask_app.extensions["oasis"]
+    svc = services(flask_app).service
     try:
         svc.engine.check_input(PolicyRequest(user="oasis-warm-up", operation="summarize", host="word",
                                              text=WARM_UP_TEXT), commit=False)
@@ -48,11 +49,11 @@ app = create_app()
 warm_up(app)
 # Nothing opened here is used again before gunicorn forks: close it now, in the process that
 # opened it (closing an inherited SQLite connection in a child is unsafe).
-app.extensions["oasis"].store.engine.dispose()
+services(app).service.store.engine.dispose()
 
 
 def after_fork() -> None:
     """Called in each gunicorn worker when the app was preloaded in the master: drop the
     pooled database connections inherited from the master (without closing them, which would
     close the master's sockets too) so no two processes ever share one connection."""
-    app.extensions["oasis"].store.engine.dispose(close=False)
+    services(app).service.store.engine.dispose(close=False)

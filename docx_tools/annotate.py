@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from docx_tools import provenance, revisions
+from docx_tools import oxml, provenance, revisions
 from docx_tools.disclosure import AUTHOR, CONTROL_TITLE, TAG_PREFIX
 from docx_tools.oxml import qn
 from docx_tools.package import Package, PackageError
@@ -156,8 +156,8 @@ def annotate_package(pkg: Package, call: Call, operation: str, chosen: list[int]
 def _block_of(p: etree._Element) -> etree._Element:
     """The paragraph itself, or the outermost control around it inside the same container."""
     node = p
-    while node.getparent() is not None and node.getparent().tag == qn("w:sdtContent"):
-        node = node.getparent().getparent()
+    while (up := node.getparent()) is not None and up.tag == qn("w:sdtContent"):
+        node = oxml.parent(up)
     return node
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 from lxml import etree
 
@@ -75,9 +76,31 @@ def parse_xml(data: bytes, parser: etree.XMLParser | None = None) -> etree._Elem
         raise UnsafeXmlError("DOCTYPE")
     root = etree.fromstring(data, parser=parser or _PARSER)
     tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    # lxml-stubs omit DocInfo.doctype (lxml has it).
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # type: ignore[union-attr]
         raise UnsafeXmlError("DOCTYPE")
     return root
+
+
+def default_nsmap(uri: str) -> dict[str, str]:
+    """An nsmap whose default namespace is ``uri`` (lxml-stubs do not allow the ``None`` key)."""
+    return cast(dict[str, str], {None: uri})
+
+
+def parent(el: etree._Element) -> etree._Element:
+    """The parent of an element known to have one (a missing parent is a broken part)."""
+    up = el.getparent()
+    if up is None:
+        raise ValueError(f"{el.tag} has no parent")
+    return up
+
+
+def child(el: etree._Element, tag: str) -> etree._Element:
+    """The ``tag`` child (prefixed name) of an element that we built with it."""
+    found = el.find(qn(tag))
+    if found is None:
+        raise ValueError(f"{el.tag} has no {tag}")
+    return found
 
 
 def has_doctype(data: bytes) -> bool:

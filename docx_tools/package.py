@@ -167,7 +167,7 @@ class Package:
     def add_relationship(self, part: str, rel_type: str, target_part: str) -> str:
         rels = self.rels_name(part)
         if rels not in self.parts:
-            root = etree.Element(f"{{{oxml.NSMAP['pr']}}}Relationships", nsmap={None: oxml.NSMAP["pr"]})
+            root = etree.Element(f"{{{oxml.NSMAP['pr']}}}Relationships", nsmap=oxml.default_nsmap(oxml.NSMAP["pr"]))
             self.set_xml(rels, root)
         root = self.xml(rels)
         ids = {rel.get("Id") for rel in root}

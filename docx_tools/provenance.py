@@ -187,7 +187,7 @@ def _create_part(pkg: Package) -> str:
     name = pkg.unique_part_name("customXml/item{}.xml")
     number = name[len("customXml/item") : -len(".xml")]
     props = f"customXml/itemProps{number}.xml"
-    root = etree.Element(f"{_P}provenance", nsmap={None: oxml.PROVENANCE_NS})
+    root = etree.Element(f"{_P}provenance", nsmap=oxml.default_nsmap(oxml.PROVENANCE_NS))
     pkg.set_xml(name, root)
     ds = etree.Element(f"{{{_DS}}}datastoreItem", nsmap={"ds": _DS})
     ds.set(f"{{{_DS}}}itemID", "{" + str(uuid.uuid4()).upper() + "}")

@@ -217,7 +217,7 @@ class RevisionWriter:
                 anchor.addnext(p)
             return paras[0]
         sdt = make_sdt(sdt_tag, title, self.next_sdt_id())
-        content = sdt.find(qn("w:sdtContent"))
+        content = oxml.child(sdt, "w:sdtContent")
         for p in paras:
             content.append(p)
         anchor.addnext(sdt)
@@ -230,14 +230,14 @@ class RevisionWriter:
         """Insert ``text`` at a character offset of the paragraph as a ``w:ins`` run."""
         split_at(p, offset)
         pieces = paragraph_pieces(p, "accepted")
-        before = [pc for pc in pieces if pc.end <= offset and pc.run is not None]
-        after = [pc for pc in pieces if pc.start >= offset and pc.run is not None]
-        ref = before[-1].run if before else (after[0].run if after else None)
+        before = [pc.run for pc in pieces if pc.end <= offset and pc.run is not None]
+        after = [pc.run for pc in pieces if pc.start >= offset and pc.run is not None]
+        ref = before[-1] if before else (after[0] if after else None)
         ins = self.ins_run(text, oxml.run_props(ref) if ref is not None else None)
         if before:
-            _top_in_p(before[-1].run, p).addnext(ins)
+            _top_in_p(before[-1], p).addnext(ins)
         elif after:
-            _top_in_p(after[0].run, p).addprevious(ins)
+            _top_in_p(after[0], p).addprevious(ins)
         else:
             p.append(ins)
         return ins
@@ -280,8 +280,8 @@ class RevisionWriter:
 def _top_in_p(el: etree._Element, p: etree._Element) -> etree._Element:
     """The ancestor of ``el`` that is a direct child of ``p`` (or ``el`` itself)."""
     node = el
-    while node.getparent() is not None and node.getparent() is not p:
-        node = node.getparent()
+    while (up := node.getparent()) is not None and up is not p:
+        node = up
     return node
 
 
@@ -351,7 +351,7 @@ def wrap_in_sdt(elements: list[etree._Element], tag: str, title: str | None, sdt
         raise ValueError("nothing to wrap")
     sdt = make_sdt(tag, title, sdt_id)
     elements[0].addprevious(sdt)
-    content = sdt.find(qn("w:sdtContent"))
+    content = oxml.child(sdt, "w:sdtContent")
     for el in elements:
         content.append(el)
     return sdt

@@ -178,7 +178,7 @@ def classify_document(root: etree._Element, insertions: list[Insertion]) -> list
             out.append(_Found(unit, MISSING))
             continue
         if raw is None:
-            raw = "".join(body.itertext(qn("w:t"), qn("w:delText"), with_tail=False))
+            raw = "".join(str(t) for t in body.itertext(qn("w:t"), qn("w:delText"), with_tail=False))
         if not _may_contain(raw, unit.text, expected):
             out.append(_Found(unit, MISSING))
             continue
@@ -249,9 +249,7 @@ def _span_has_revisions(span: tuple[etree._Element, int, etree._Element, int]) -
 def _paras_between(p1: etree._Element, p2: etree._Element) -> list[etree._Element]:
     if p1 is p2:
         return [p1]
-    body = p1
-    while body.getparent() is not None:
-        body = body.getparent()
+    body = p1.getroottree().getroot()
     paras = revisions.paragraphs_in(body)
     i, j = paras.index(p1), paras.index(p2)
     return paras[i : j + 1]
@@ -371,8 +369,8 @@ def _anchor_span(span: tuple[etree._Element, int, etree._Element, int], cid: int
 
 def _top(el: etree._Element, p: etree._Element) -> etree._Element:
     node = el
-    while node.getparent() is not None and node.getparent() is not p:
-        node = node.getparent()
+    while (up := node.getparent()) is not None and up is not p:
+        node = up
     return node
 
 

@@ -76,6 +76,8 @@ def parse_rows(rows: Iterable[Sequence[object]]) -> list[CellInsertion]:
             sheet, (c1, r1, _c2, _r2) = range_to_tuple(cell)
         except (ValueError, TypeError):
             continue
+        if c1 is None or r1 is None:  # a whole row or column is not one cell
+            continue
         if cell.startswith("'"):
             sheet = sheet.replace("''", "'")  # openpyxl leaves the quote escaping in place
         ins = Insertion(ins_id, operation, model, created, sha, text, cell=cell)
@@ -215,7 +217,7 @@ class _SheetComments:
 
     def _comments_root(self) -> etree._Element:
         if self.comments is None:
-            root = etree.Element(x("comments"), nsmap={None: X})
+            root = etree.Element(x("comments"), nsmap=oxml.default_nsmap(X))
             etree.SubElement(root, x("authors"))
             etree.SubElement(root, x("commentList"))
             self.comments = self.pkg.unique_part_name("xl/comments{}.xml")
@@ -262,7 +264,7 @@ class _SheetComments:
         self.pkg.set_part(self.vml, data[:end] + shapetype + shape + data[end:])
 
     def _free_idmap(self) -> int:
-        used = set()
+        used: set[int] = set()
         for name, data in self.pkg.parts.items():
             if name.lower().endswith(".vml"):
                 for m in re.findall(rb'<o:idmap[^>]*data="([\d,\s]+)"', data):
@@ -341,7 +343,7 @@ def add_provenance_sheet(pkg: Package, rows: list[Insertion]) -> str:
         raise PackageError("missing_part", "ブックにシートの一覧がありません。")
     if any(s.get("name") == PROVENANCE_SHEET for s in sheets):
         raise ValueError("provenance sheet exists")
-    root = etree.Element(x("worksheet"), nsmap={None: X})
+    root = etree.Element(x("worksheet"), nsmap=oxml.default_nsmap(X))
     data = etree.SubElement(root, x("sheetData"))
     table = [list(HEADER)] + [[r.cell or "", r.id, r.operation, r.model, r.created, r.sha256, r.text] for r in rows]
     from openpyxl.utils.cell import get_column_letter

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from addin_server.config import DEFAULTS, ConfigError, load_settings, parse_endpoints, validate
+from addin_server.services import services
 
 
 def settings(**overrides):
@@ -35,7 +36,7 @@ def test_create_app_reads_prefixed_env(monkeypatch, tmp_path):
 
     monkeypatch.setenv("OASIS_PERSON_LIMIT", "321")
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/a.db"})
-    assert app.extensions["oasis_settings"].person_limit == 321
+    assert services(app).settings.person_limit == 321
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -95,7 +96,7 @@ def test_config_file_outranks_env_and_serves_server_and_commands(monkeypatch, tm
     monkeypatch.setenv("OASIS_PERSON_LIMIT", "5")  # the file outranks the environment
     monkeypatch.setenv("OASIS_DATABASE_URL", f"sqlite:///{tmp_path / 'from-env.db'}")
     app = create_app({"TESTING": True, "AUTH_MODE": "dev"})
-    settings = app.extensions["oasis_settings"]
+    settings = services(app).settings
     assert (settings.person_limit, settings.database_url) == (77, f"sqlite:///{db}")
     assert load_settings().database_url == settings.database_url
     client = app.test_client()
@@ -127,5 +128,5 @@ def test_instance_path_is_computed_once_for_server_and_commands(monkeypatch, tmp
     assert instance_path() == str(tmp_path / "inst")
     app = create_app({"TESTING": True, "AUTH_MODE": "dev"})
     assert app.instance_path == instance_path()
-    assert app.extensions["oasis_settings"].database_url == f"sqlite:///{tmp_path / 'inst' / 'oasis-addin.db'}"
-    assert load_settings().database_url == app.extensions["oasis_settings"].database_url
+    assert services(app).settings.database_url == f"sqlite:///{tmp_path / 'inst' / 'oasis-addin.db'}"
+    assert load_settings().database_url == services(app).settings.database_url

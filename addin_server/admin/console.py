@@ -49,6 +49,7 @@ from addin_server.auth.identity import Identity
 from addin_server.config import is_loopback
 from addin_server.errors import ApiError, BadRequest, Forbidden, Unauthorized
 from addin_server.service import AssistantService
+from addin_server.services import services
 
 bp = Blueprint("admin_console", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -69,12 +70,12 @@ class ConsoleAdminOnly(Forbidden):
 
 
 def _service() -> AssistantService:
-    svc: AssistantService = current_app.extensions["oasis"]
+    svc: AssistantService = services().service
     return svc
 
 
 def _mode() -> str:
-    return str(current_app.extensions["oasis_settings"].auth_mode)
+    return str(services().settings.auth_mode)
 
 
 # -- who is signed in ----------------------------------------------------------------------
@@ -84,8 +85,9 @@ def signed_in() -> Identity | None:
     if not isinstance(data, dict) or not data.get("user_id"):
         return None
     user_id = str(data["user_id"])
-    roles = data.get("roles") if isinstance(data.get("roles"), list) else []
-    admins = current_app.extensions.get("oasis_admin_users", frozenset())
+    roles_value = data.get("roles")
+    roles: list[Any] = roles_value if isinstance(roles_value, list) else []
+    admins = services().admin_users
     return Identity(user_id=user_id, display=data.get("display"), client_addr=request.remote_addr,
                     is_admin=ADMIN_ROLE in roles or user_id in admins)
 
@@ -134,7 +136,7 @@ def console() -> Response:
 def signin_page() -> Response:
     error = request.args.get("error")
     return _page("admin/signin.html", error=_SIGNIN_ERRORS.get(error or ""),
-                 entra_ready=bool(current_app.extensions.get("oasis_oidc")))
+                 entra_ready=bool(services().oidc))
 
 
 _SIGNIN_ERRORS = {
@@ -243,14 +245,14 @@ def api_verify() -> Response:
         "verified_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     _record_read(ident, "admin:verify", {"ok": result["ok"], "records": report.records})
-    current_app.extensions["oasis_last_verify"] = result
+    services().last_verify = result
     return jsonify(result)
 
 
 @bp.get("/api/verify")
 def api_last_verify() -> Response:
     _admin()
-    return jsonify({"last": current_app.extensions.get("oasis_last_verify")})
+    return jsonify({"last": services().last_verify})
 
 
 @bp.get("/api/export")

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask, Response, current_app, redirect, request, url_for
 
 from addin_server.config import ConfigError
+from addin_server.services import services
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -30,7 +31,7 @@ def _client_id(settings: Any) -> str | None:
 
 def init_app(app: Flask) -> None:
     """Register the Entra client when the console's sign-in is configured (entra mode)."""
-    settings = app.extensions["oasis_settings"]
+    settings = services(app).settings
     secret = settings.get("ENTRA_CLIENT_SECRET")
     if settings.auth_mode != "entra" or not secret:
         return
@@ -52,18 +53,18 @@ def init_app(app: Flask) -> None:
         client_kwargs={"scope": "openid profile", "code_challenge_method": "S256",
                        "timeout": float(settings.get("ENTRA_HTTP_TIMEOUT") or 10)},
     )
-    app.extensions["oasis_oidc"] = oauth
+    services(app).oidc = oauth
 
 
 def _redirect_uri() -> str:
-    public = current_app.extensions["oasis_settings"].get("PUBLIC_URL")
+    public = services().settings.get("PUBLIC_URL")
     if public:
         return str(public).rstrip("/") + "/admin/callback"
     return url_for("admin_console.callback", _external=True)
 
 
 def begin() -> Response:
-    oauth = current_app.extensions.get("oasis_oidc")
+    oauth = services().oidc
     if oauth is None:
         return redirect(url_for("admin_console.signin_page", error="failed"))  # type: ignore[return-value]
     resp: Response = oauth.entra.authorize_redirect(_redirect_uri())
@@ -75,7 +76,7 @@ def finish() -> dict[str, Any] | None:
     from authlib.common.errors import AuthlibBaseError
     from joserfc.errors import JoseError  # Authlib validates ID token claims with joserfc
 
-    oauth = current_app.extensions.get("oasis_oidc")
+    oauth = services().oidc
     if oauth is None or "error" in request.args:
         current_app.logger.warning("console sign-in refused by the provider: %s", request.args.get("error"))
         return None

@@ -30,6 +30,7 @@ from addin_server.auth import current_identity
 from addin_server.auth.identity import Identity
 from addin_server.errors import BadRequest, Forbidden
 from addin_server.service import AssistantService
+from addin_server.services import services
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1")
 
@@ -44,7 +45,7 @@ class AdminOnly(Forbidden):
 
 
 def _service() -> AssistantService:
-    return current_app.extensions["oasis"]
+    return services().service
 
 
 def _query(schema: Schema) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
@@ -22,7 +22,7 @@ class Instant(fields.Field):
     Deserializes to the audit log's own text form so it compares correctly with `created_at`.
     """
 
-    default_error_messages: ClassVar[dict[str, str]] = {
+    default_error_messages = {  # noqa: RUF012 (marshmallow declares it per instance)
         "invalid": "日付または日時を ISO 8601 形式（例: 2026-04-01 または 2026-04-01T09:00:00+09:00）で指定してください。",
         "range": "日時が扱える範囲（UTC で西暦1年1月1日〜9999年12月31日）を超えています。"}
 

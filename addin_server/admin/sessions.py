@@ -20,13 +20,14 @@ from pathlib import Path
 from flask import Flask
 
 from addin_server.config import ConfigError, is_loopback
+from addin_server.services import services
 
 DEFAULT_MINUTES = 30
 COOKIE_NAME = "oasis_admin"
 
 
 def secret_key(app: Flask) -> str:
-    settings = app.extensions["oasis_settings"]
+    settings = services(app).settings
     configured = settings.get("SECRET_KEY")
     if configured:
         if len(str(configured)) < 32:
@@ -52,7 +53,7 @@ def init_app(app: Flask) -> None:
     from cachelib.file import FileSystemCache
     from flask_session import Session
 
-    settings = app.extensions["oasis_settings"]
+    settings = services(app).settings
     app.config["SECRET_KEY"] = secret_key(app)
     minutes = int(settings.get("ADMIN_SESSION_MINUTES") or DEFAULT_MINUTES)
     if not 1 <= minutes <= 24 * 60:

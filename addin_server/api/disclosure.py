@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from addin_server.api.routes import bp, load_body
@@ -22,6 +22,7 @@ from addin_server.api.schemas import MSG, CellField, _clean
 from addin_server.audit.store import AuditRecord
 from addin_server.auth import current_identity
 from addin_server.errors import ApiError, PayloadTooLarge
+from addin_server.services import services
 from docx_tools import check
 
 RULE = "common-8"
@@ -146,7 +147,7 @@ def disclosure_check() -> tuple[Response, int]:
         raise UnreadableDocument(exc.message, code=exc.code) from None
     body = result.to_dict()
     request_id = str(uuid.uuid4())
-    svc = current_app.extensions["oasis"]
+    svc = services().service
     # Counts only: neither the document's text nor the insertions' ids go into the log.
     summary = {"insertions": len(result.insertions), "items": len(result.items), **result.counts(),
                "untagged_unmodified": sum(1 for i in result.items if i.status == "unmodified" and not i.tagged)}

@@ -6,13 +6,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 from marshmallow import Schema, ValidationError
 
-from addin_server.api.schemas import CheckRequestSchema, OperationRequestSchema
+from addin_server.api.schemas import CheckRequestSchema, OperationRequestSchema, dump_check, dump_operation
 from addin_server.auth import current_identity
 from addin_server.errors import BadRequest
 from addin_server.service import AssistantService
+from addin_server.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 health_bp = Blueprint("health", __name__)
@@ -22,7 +23,7 @@ _operation_schema = OperationRequestSchema()
 
 
 def service() -> AssistantService:
-    return current_app.extensions["oasis"]
+    return services().service
 
 
 def load_body(schema: Schema) -> dict[str, Any]:
@@ -62,20 +63,20 @@ def check() -> tuple[Response, int]:
     data = load_body(_check_schema)
     identity = current_identity()
     result = service().check(identity, data.pop("operation"), **data)
-    return jsonify({"allowed": result.allowed, "findings": [f.to_dict() for f in result.findings],
-                    "persons": result.persons.to_dict()}), 200
+    return jsonify(dump_check({"allowed": result.allowed, "findings": [f.to_dict() for f in result.findings],
+                               "persons": result.persons.to_dict()})), 200
 
 
 @bp.post("/summarize")
 def summarize() -> tuple[Response, int]:
     data = _operation_body("summarize")
-    return _respond(service().run(current_identity(), "summarize", **data).to_response())
+    return _respond(dump_operation(service().run(current_identity(), "summarize", **data).to_response()))
 
 
 @bp.post("/proofread")
 def proofread() -> tuple[Response, int]:
     data = _operation_body("proofread")
-    return _respond(service().run(current_identity(), "proofread", **data).to_response())
+    return _respond(dump_operation(service().run(current_identity(), "proofread", **data).to_response()))
 
 
 @bp.post("/summarize/stream")
@@ -91,6 +92,8 @@ def summarize_stream() -> Response:
     def generate() -> Iterator[str]:
         yield ": stream open\n\n"  # flush headers at once so the pane can show progress
         for event, payload in events:
+            if event == "result" or (event == "error" and "allowed" in payload):
+                payload = dump_operation(payload)  # the same body as /summarize's 200 or 422
             yield f"event: {event}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
     return Response(stream_with_context(generate()), mimetype="text/event-stream",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from addin_server.errors import known_messages
 
@@ -28,7 +29,7 @@ MAX_INSTRUCTION = 2_000
 class CellField(fields.Field):
     """One Excel cell value: string, finite number, boolean or null."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {
+    default_error_messages = {  # noqa: RUF012 (marshmallow declares it per instance)
         "invalid": "セルの値は文字列・数値・真偽値・空のいずれかにしてください。"}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
@@ -73,7 +74,7 @@ class OperationRequestSchema(Schema):
     @validates_schema
     def _content(self, data: dict[str, Any], **kwargs: Any) -> None:
         text, cells = data.get("text"), data.get("cells")
-        has_cells = bool(cells) and any(
+        has_cells = cells is not None and any(
             c is not None and (not isinstance(c, str) or _CONTENT.search(c)) for row in cells for c in row)
         if not (text and _CONTENT.search(text)) and not has_cells:
             raise ValidationError("text か cells のどちらかに内容を入れてください。", "text")
@@ -100,3 +101,116 @@ def _clean(value: str) -> bool:
 class CheckRequestSchema(OperationRequestSchema):
     operation = _str(required=True,
                      validate=validate.OneOf(["summarize", "proofread"], error="summarize か proofread を指定してください。"))
+
+
+# -- response schemas: responses are dumped through these and the OpenAPI document is built from them
+class ResponseSchema(Schema):
+    """Answers may grow new keys; clients must ignore what they do not know."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class SpanSchema(ResponseSchema):
+    start = fields.Integer()
+    end = fields.Integer()
+    row = fields.Integer()
+    col = fields.Integer()
+
+
+class FindingSchema(ResponseSchema):
+    rule = fields.String(required=True, metadata={"description": "ガイドラインのルール ID（RULES.md）"})
+    severity = fields.String(required=True, metadata={"enum": ["block", "warn", "info"]})
+    message = fields.String(required=True)
+    spans = fields.List(fields.Nested(SpanSchema), required=True)
+    data = fields.Dict()
+
+
+class PersonsSchema(ResponseSchema):
+    request = fields.Integer(required=True)
+    series_total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+
+
+class EditSchema(ResponseSchema):
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    original = fields.String(required=True)
+    replacement = fields.String(required=True)
+    reason = fields.String(required=True)
+    row = fields.Integer()
+    col = fields.Integer()
+    source = fields.String(metadata={"enum": ["rules", "model"],
+                                     "description": "校正の出所: 公用文ルール（rules）か AI モデル（model）か"})
+    rule = fields.String(metadata={"description": "ルールの ID（source が rules のとき。例: kobun.keishiki-meishi）"})
+    convention = fields.String(metadata={"description": "根拠とした表記の基準（例: 公用文作成の考え方（2022））"})
+
+
+class NoteSchema(ResponseSchema):
+    """A span worth a second look where the rules see no single right fix (no replacement)."""
+
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    original = fields.String(required=True)
+    reason = fields.String(required=True)
+    rule = fields.String(required=True)
+    convention = fields.String(required=True)
+    row = fields.Integer()
+    col = fields.Integer()
+
+
+class ResultSchema(ResponseSchema):
+    text = fields.String(required=True)
+    edits = fields.List(fields.Nested(EditSchema), required=True)
+    cells = fields.List(fields.List(CellField(allow_none=True)))
+    notes = fields.List(fields.Nested(NoteSchema), metadata={
+        "description": "校正のみ: 置き換え案のない指摘（位置は要求テキストのコードポイント、セルでは row/col 付き）"})
+
+
+class ErrorDetailSchema(ResponseSchema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    field_errors = fields.Dict(data_key="fields", metadata={"description": "項目ごとの誤り（400）"})
+    retry_after = fields.Integer(metadata={"description": "再試行までの秒数（429）"})
+
+
+class ErrorSchema(ResponseSchema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class CheckResponseSchema(ResponseSchema):
+    allowed = fields.Boolean(required=True)
+    findings = fields.List(fields.Nested(FindingSchema), required=True)
+    persons = fields.Nested(PersonsSchema, required=True)
+
+
+class OperationResponseSchema(ResponseSchema):
+    request_id = fields.String(required=True)
+    allowed = fields.Boolean(required=True, metadata={"const": True})
+    result = fields.Nested(ResultSchema, required=True)
+    findings = fields.List(fields.Nested(FindingSchema), required=True)
+    model = fields.String(required=True)
+    review_required = fields.Boolean(required=True, metadata={"const": True})
+    persons = fields.Nested(PersonsSchema, required=True)
+
+
+class BlockedResponseSchema(ResponseSchema):
+    request_id = fields.String(required=True)
+    allowed = fields.Boolean(required=True, metadata={"const": False})
+    findings = fields.List(fields.Nested(FindingSchema), required=True)
+    persons = fields.Nested(PersonsSchema, required=True)
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+_OPERATION = OperationResponseSchema()
+_BLOCKED = BlockedResponseSchema()
+_CHECK = CheckResponseSchema()
+
+
+def dump_operation(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """An operation's answer through its schema: the 200 body, or the 422 body when blocked."""
+    return (_OPERATION if payload.get("allowed") else _BLOCKED).dump(payload)
+
+
+def dump_check(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return _CHECK.dump(payload)

@@ -6,12 +6,13 @@ through a proxy (no forwarding header of any kind, see network.forwarding_header
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 
 from addin_server.auth.identity import Identity
 from addin_server.auth.network import forwarding_headers
 from addin_server.config import is_loopback
 from addin_server.errors import Unauthorized
+from addin_server.services import services
 
 DEV_HEADER = "X-Oasis-User"
 
@@ -25,14 +26,16 @@ def dev_identity() -> Identity:
     if not user or len(user) > 128:
         raise Unauthorized(f"利用者を確認できません（開発モードでは {DEV_HEADER} ヘッダーが必要です）。")
     user_id = f"dev:{user}"
-    admins = current_app.extensions.get("oasis_admin_users", frozenset())
+    admins = services().admin_users
     return Identity(user_id=user_id, display=user, is_admin=user_id in admins, client_addr=addr)
 
 
 def current_identity() -> Identity:
     """The identity of this request, resolved once; raises Unauthorized (401)."""
     if "oasis_identity" not in g:
-        resolver = current_app.extensions["oasis_identity_resolver"]
+        resolver = services().identity_resolver
+        if resolver is None:
+            raise RuntimeError("auth.init_app() has not run")
         try:
             g.oasis_identity = resolver()
         except Unauthorized as exc:
@@ -46,13 +49,14 @@ def init_app(app: Flask, auth_mode: str) -> None:
     from addin_server.auth.entra import admin_users
 
     # ADMIN_USERS holds identities as the audit log keys them: an Entra `oid`, or `dev:<name>`.
-    app.extensions["oasis_admin_users"] = admin_users(app.extensions["oasis_settings"].get("ADMIN_USERS"))
+    svc = services(app)
+    svc.admin_users = admin_users(svc.settings.get("ADMIN_USERS"))
     if auth_mode == "dev":
         app.logger.warning(
             "AUTH_MODE=dev: identities come from the %s header, accepted only from loopback clients. "
             "Never use this mode for staff.", DEV_HEADER)
-        app.extensions["oasis_identity_resolver"] = dev_identity
+        svc.identity_resolver = dev_identity
     else:
         from addin_server.auth.entra import init_entra
 
-        app.extensions["oasis_identity_resolver"] = init_entra(app)
+        svc.identity_resolver = init_entra(app)

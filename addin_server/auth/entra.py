@@ -31,6 +31,7 @@ from flask import Flask, request
 from addin_server.auth.identity import Identity
 from addin_server.config import ConfigError
 from addin_server.errors import Unauthorized
+from addin_server.services import services
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ def key_source(settings: Any) -> KeySource:
 
 def init_entra(app: Flask) -> Callable[[], Identity]:
     """Build the validator from the settings; return the per-request identity resolver."""
-    settings = app.extensions["oasis_settings"]
+    settings = services(app).settings
     audience_value = str(settings.get("ENTRA_AUDIENCE"))
     audiences = [a.strip() for a in audience_value.split(",") if a.strip()]
     validator = EntraValidator(
@@ -201,7 +202,7 @@ def init_entra(app: Flask) -> Callable[[], Identity]:
         keys=key_source(settings),
         admin_users=admin_users(settings.get("ADMIN_USERS")),
     )
-    app.extensions["oasis_entra"] = validator
+    services(app).entra = validator
 
     def resolve() -> Identity:
         try:

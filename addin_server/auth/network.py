@@ -23,6 +23,7 @@ from flask import Flask, request
 
 from addin_server.config import ConfigError
 from addin_server.errors import Forbidden
+from addin_server.services import services
 
 log = logging.getLogger(__name__)
 
@@ -145,10 +146,11 @@ def forwarding_headers(environ: dict[str, Any]) -> list[str]:
 
 
 def init_app(app: Flask) -> None:
-    settings = app.extensions["oasis_settings"]
+    svc = services(app)
+    settings = svc.settings
     allowed = parse_networks(settings.get("ALLOWED_NETWORKS"), "ALLOWED_NETWORKS")
     trusted = parse_networks(settings.get("TRUSTED_PROXIES"), "TRUSTED_PROXIES")
-    app.extensions["oasis_networks"] = {"allowed": allowed, "trusted": trusted}
+    svc.allowed_networks, svc.trusted_proxies = allowed, trusted
     if trusted:
         app.wsgi_app = TrustedProxyMiddleware(app.wsgi_app, trusted)  # type: ignore[method-assign]
     if not allowed:

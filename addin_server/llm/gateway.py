@@ -105,7 +105,7 @@ class Gateway:
             common: dict[str, Any] = {"timeout": s.llm_timeout, "max_retries": s.llm_max_retries}
             if self.provider == "azure":
                 self._client = openai.AzureOpenAI(
-                    azure_endpoint=s.llm_base_url, api_version=s.azure_api_version,
+                    azure_endpoint=s.llm_base_url or "", api_version=s.azure_api_version,
                     api_key=s.llm_api_key or "unused", **common)
             else:
                 self._client = openai.OpenAI(base_url=s.llm_base_url, api_key=s.llm_api_key or "unused", **common)
@@ -190,7 +190,8 @@ def edits_from_answer(text: str, content: str) -> list[Edit]:
     data = parse_proofread_json(content)
     if data is None:
         return diff_edits(text, content.strip("\n"))
-    raw = data.get("edits") if isinstance(data.get("edits"), list) else []
+    edits_value = data.get("edits")
+    raw: list[Any] = edits_value if isinstance(edits_value, list) else []
     valid = validate_edits(text, raw)
     corrected = data.get("corrected_text")
     if isinstance(corrected, str) and apply_edits(text, valid) != corrected:

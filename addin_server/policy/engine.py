@@ -8,8 +8,9 @@ blocked, so a blocked request never uses up a series' allowance.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from addin_server.policy.detectors import individual_number
@@ -22,8 +23,15 @@ from addin_server.policy.rules import (
     OutputRule,
     default_rules,
 )
-from addin_server.policy.rules.base import individual_numbers
-from addin_server.policy.types import Finding, InputDecision, PersonLedger, PersonsSummary, PolicyRequest
+from addin_server.policy.rules.base import RuleOutcome, individual_numbers
+from addin_server.policy.types import (
+    Finding,
+    InputDecision,
+    PersonLedger,
+    PersonsSummary,
+    PolicyOptions,
+    PolicyRequest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +50,7 @@ class PolicyEngine:
     max_prompt_chars: int = 20000
     ledger: PersonLedger | None = None
     hash_key: bytes = b""
-    options: dict[str, Any] = field(default_factory=dict)
+    options: PolicyOptions = field(default_factory=PolicyOptions)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -60,7 +68,7 @@ class PolicyEngine:
     def rule_ids(self) -> list[str]:
         return [r.id for r in (*self.input_rules, *self.ledger_rules, *self.output_rules)]
 
-    def _context(self, req: PolicyRequest) -> InputContext:
+    def _context(self, req: PolicyRequest, computed: tuple[Computed, ...] = ()) -> InputContext:
         return InputContext(
             request=req,
             profile=self.profile,
@@ -69,28 +77,31 @@ class PolicyEngine:
             ledger=self.ledger,
             hash_key=self.hash_key,
             options=self.options,
+            computed=computed,
         )
 
     def check_input(self, req: PolicyRequest, *, commit: bool) -> InputDecision:
         """Judge a request. With `commit`, an allowed request's people are added to its series."""
         ctx = self._context(req)
-        findings: list[Finding] = []
-        for rule in self.input_rules:
-            findings.extend(_run(rule.id, lambda rule=rule: rule.check(req, ctx)))
+        # Two phases, each order-free: the input rules, then (knowing whether they blocked) the
+        # ledger rules, which record people only for a request nothing else blocked.
+        outcomes = [_outcome(rule.id, partial(rule.evaluate, req, ctx)) for rule in self.input_rules]
+        blocked = any(f.severity == "block" for o in outcomes for f in o.findings)
+        outcomes += [
+            _outcome(ledger.id, partial(ledger.evaluate, req, ctx, commit=commit and not blocked))
+            for ledger in self.ledger_rules
+        ]
+        findings = [f for o in outcomes for f in o.findings]
         blocked = any(f.severity == "block" for f in findings)
-        for rule in self.ledger_rules:
-            findings.extend(
-                _run(rule.id, lambda rule=rule: rule.check(req, ctx, commit=commit and not blocked))
-            )
-        blocked = any(f.severity == "block" for f in findings)
-        # Whatever the profile, the server must mask stored text that holds an Individual Number.
-        contains = ctx.contains_individual_number or bool(
-            _run("oasis-1", lambda: [True] if individual_numbers(ctx) else [])
-        )
+        # Whatever the profile, the server must mask stored text that holds an Individual Number
+        # (a detector failure counts as containing one).
+        contains = bool(_run("oasis-1", lambda: [True] if individual_numbers(ctx) else []))
+        counted = [o.persons for o in outcomes if o.persons is not None]
+        persons = max(counted, key=lambda p: (p.series_total, p.request)) if counted else None
         return InputDecision(
             allowed=not blocked,
             findings=tuple(findings),
-            persons=ctx.persons or PersonsSummary(limit=self.person_limit),
+            persons=persons or PersonsSummary(limit=self.person_limit),
             contains_individual_number=contains,
         )
 
@@ -101,8 +112,7 @@ class PolicyEngine:
         `computed`: values the producer of `output` computed itself, as `{value, formula}` (the
         offline table summary's totals); common-5 reports them as 計算値 with their formula
         instead of as facts missing from the source."""
-        ctx = self._context(req)
-        ctx.computed = Computed.parse(computed)
+        ctx = self._context(req, Computed.parse(computed))
         findings: list[Finding] = []
         for rule in self.output_rules:
             findings.extend(_run(rule.id, lambda rule=rule: rule.check(req, output, ctx)))
@@ -121,6 +131,15 @@ class PolicyEngine:
         if cells is None:
             return None
         return individual_number.redact_rows(cells)
+
+
+def _outcome(rule_id: str, call: Callable[[], RuleOutcome]) -> RuleOutcome:
+    """Run one rule; an exception becomes a blocking finding under that rule (fail closed)."""
+    try:
+        return call()
+    except Exception:
+        log.exception("policy rule %s failed; blocking the request", rule_id)
+        return RuleOutcome(findings=(Finding(rule=rule_id, severity="block", message=FAIL_CLOSED_MESSAGE),))
 
 
 def _run(rule_id: str, call: Any) -> Iterable[Finding]:

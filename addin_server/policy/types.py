@@ -80,6 +80,15 @@ class PolicyRequest:
 
 
 @dataclass(frozen=True)
+class PolicyOptions:
+    """Rule settings that come from the server's configuration."""
+
+    # common-1: account names (case-insensitive) that are not staff, besides the built-in
+    # anonymous/guest/system and svc-/service-/app-/bot- names (config SERVICE_ACCOUNTS).
+    service_accounts: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class PersonsSummary:
     """People whose personal information a request holds, against the oasis-2 limit."""
 

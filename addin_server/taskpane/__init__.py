@@ -19,6 +19,8 @@ from addin_server.manifest import (
     render_manifest,
     served_base_url,
 )
+from addin_server.services import KEY as SERVICES_KEY
+from addin_server.services import Services
 
 bp = Blueprint(
     "taskpane",
@@ -58,9 +60,9 @@ def manifest() -> Response:
 
 def _public_url() -> str | None:
     """PUBLIC_URL as validated at start-up (config.parse_public_url), else as configured."""
-    settings = current_app.extensions.get("oasis_settings")
-    if settings is not None:
-        return settings.public_url
+    svc = current_app.extensions.get(SERVICES_KEY)
+    if isinstance(svc, Services):
+        return svc.settings.public_url
     return current_app.config.get("PUBLIC_URL") or None
 
 

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from addin_server.services import services
 from tests.conftest import LOOPBACK
 from tests.policy.numbers import VALID
 
@@ -101,7 +102,7 @@ def test_pagination_walks_every_record_once(populated: FlaskClient) -> None:
 
 def test_admin_reads_are_themselves_recorded(populated: FlaskClient, app: Flask) -> None:
     audit(populated, user="dev:tanaka")
-    rows = list(app.extensions["oasis"].store.iter_records(user_id="dev:admin"))
+    rows = list(services(app).service.store.iter_records(user_id="dev:admin"))
     assert [(r["operation"], r["outcome"]) for r in rows] == [("admin:audit", "read")]
     assert '"user": "dev:tanaka"' in rows[0]["instruction"]
 

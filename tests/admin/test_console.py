@@ -19,6 +19,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
+from addin_server.services import services
 from tests.admin.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.auth.tokens import SigningKey, write_jwks
 from tests.policy.numbers import VALID
@@ -151,7 +152,7 @@ def test_verify_needs_csrf_and_reports_tampering(dev_app: Flask) -> None:
     token = _token(c, "/admin/")
     ok = c.post("/admin/api/verify", headers={"X-CSRFToken": token}).get_json()
     assert ok["ok"] is True and ok["records"] >= 1 and len(ok["head"]) == 64
-    store = dev_app.extensions["oasis"].store
+    store = services(dev_app).service.store
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE audit_records SET request_text = 'changed' WHERE seq = 1")
     bad = c.post("/admin/api/verify", headers={"X-CSRFToken": token}).get_json()
@@ -167,7 +168,7 @@ def test_export_matches_the_command(dev_app: Flask, tmp_path: Path, monkeypatch:
     resp = c.get("/admin/api/export?format=csv&user=dev:tanaka")
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
     out = tmp_path / "cli.csv"
-    monkeypatch.setenv("OASIS_DATABASE_URL", dev_app.extensions["oasis_settings"].database_url)
+    monkeypatch.setenv("OASIS_DATABASE_URL", services(dev_app).settings.database_url)
     assert main(["audit", "export", "--format", "csv", "--user", "dev:tanaka", "-o", str(out)]) == 0
     assert resp.get_data() == out.read_bytes()  # byte for byte, CRLF rows included
     assert "'=1+1" in resp.get_data(as_text=True)

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from addin_server.audit.store import AuditRecord
+from addin_server.services import services
 from tests.admin.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.audit.keys import KEY_CONFIG
 from tests.auth.tokens import SigningKey, write_jwks
@@ -63,7 +64,7 @@ def _seed(app: Any) -> None:
     _post(app, "suzuki", {"text": f"申請者の個人番号は{VALID}です。", "series_id": "窓口受付"})
     _post(app, "suzuki", {"text": "出席者は山田太郎様、佐藤花子様、鈴木一郎様、高橋次郎様です。",
                           "series_id": "地域会議"})
-    svc = app.extensions["oasis"]
+    svc = services(app).service
     # A prompt recorded two hours ago whose answer never was: the log shows it as interrupted.
     long_ago = (datetime.now(UTC) - timedelta(hours=2)).isoformat(timespec="microseconds")
     svc.store.record(AuditRecord(request_id="interrupted-1", user_id="dev:sato", operation="summarize",
@@ -143,7 +144,7 @@ def test_verify_shows_ok_then_the_first_tampered_record(chromium: Any, tmp_path:
         page.click("#verify")
         page.wait_for_selector("#verify-result:not([hidden])")
         assert "正常" in page.inner_text("#v-ok") and len(page.inner_text("#v-head")) == 64
-        with app.extensions["oasis"].store.engine.begin() as conn:
+        with services(app).service.store.engine.begin() as conn:
             conn.exec_driver_sql("UPDATE audit_records SET response_text = 'すり替え' WHERE seq = 3")
         page.click("#verify")
         expect(page.locator("#v-ok")).to_contain_text("問題")
@@ -165,7 +166,7 @@ def test_export_downloads_what_the_command_writes(chromium: Any, server: LiveSer
     with page.expect_download() as info:
         page.click("#export-csv")
     downloaded = Path(info.value.path()).read_bytes().decode("utf-8")
-    monkeypatch.setenv("OASIS_DATABASE_URL", server.app.extensions["oasis_settings"].database_url)
+    monkeypatch.setenv("OASIS_DATABASE_URL", services(server.app).settings.database_url)
     out = tmp_path / "cli.csv"
     assert main(["audit", "export", "--format", "csv", "--user", "dev:suzuki", "-o", str(out)]) == 0
     assert downloaded == out.read_bytes().decode("utf-8")  # byte for byte, CRLF rows included

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from addin_server.services import services
 from docx_tools import disclosure, tagger
 from tests.conftest import DEV_USER
 from tests.docx_tools import helpers as h
@@ -35,7 +36,7 @@ def test_word_answer_is_the_tagger_report_and_the_audit_holds_no_content(client,
     assert by_key["PL#1"]["text"] == PL_TEXT and by_key["PL#1"]["tag"] is None
     assert by_key["PU#2"]["tag"] == "oasis:PU#2" and by_key["PU#2"]["author"] == "oasis-addin"
     assert by_key["PU#2"]["disclosure"] == disclosure.disclosure_text(h.proofread_ins("PU", ["ください", "は"]), 2)
-    record = app.extensions["oasis"].store.get(body["request_id"])
+    record = services(app).service.store.get(body["request_id"])
     assert record["operation"] == "disclosure:check" and record["outcome"] == "checked"
     assert record["rules"] == "common-8" and record["user_id"] == "dev:tanaka" and record["host"] == "word"
     assert json.loads(record["instruction"]) == {"insertions": 6, "items": 8, "pending": 1, "modified": 1,
@@ -94,12 +95,12 @@ def test_bad_input_gets_japanese_errors(client) -> None:
 
 
 def test_too_large_is_413_with_a_way_out(client, app) -> None:
-    before = app.extensions["oasis"].store.count()
+    before = services(app).service.store.count()
     big = "<w:document>" + "x" * (16 * 1024 * 1024) + "</w:document>"
     resp = post(client, {"host": "word", "ooxml": big})
     assert resp.status_code == 413
     assert "oasis-addin tag" in resp.get_json()["error"]["message"]
-    assert app.extensions["oasis"].store.count() == before  # nothing recorded for a refused body
+    assert services(app).service.store.count() == before  # nothing recorded for a refused body
 
 
 def test_documented_in_openapi(client) -> None:

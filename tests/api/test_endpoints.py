@@ -6,6 +6,7 @@ import json
 
 from addin_server.llm import apply_edits
 from addin_server.llm.edits import Edit
+from addin_server.services import services
 from tests.conftest import DEV_USER
 
 SOURCE = (
@@ -30,7 +31,7 @@ def test_summarize_offline(client, app):
     for sentence in body["result"]["text"].split("。"):
         assert sentence in SOURCE
     assert set(body["persons"]) == {"request", "series_total", "limit"}
-    record = app.extensions["oasis"].store.get(body["request_id"])
+    record = services(app).service.store.get(body["request_id"])
     assert record["outcome"] == "allowed" and record["user_id"] == "dev:tanaka"
     assert record["request_text"] == SOURCE and record["response_text"] == body["result"]["text"]
 
@@ -87,7 +88,7 @@ def test_length_rule_blocks_with_422_and_audit(make_app):
     assert body["allowed"] is False and body["error"]["code"] == "policy_blocked"
     assert [f["rule"] for f in body["findings"]] == ["oasis-length"]
     assert body["findings"][0]["severity"] == "block"
-    record = app.extensions["oasis"].store.get(body["request_id"])
+    record = services(app).service.store.get(body["request_id"])
     assert record["outcome"] == "blocked" and record["rules"] == "oasis-length"
 
 
@@ -99,7 +100,7 @@ def test_stream_summarize_sends_deltas_then_result(client, app):
     assert kinds[-1] == "result" and kinds.count("delta") >= 2
     final = events[-1][1]
     assert "".join(d["text"] for e, d in events if e == "delta") == final["result"]["text"]
-    assert app.extensions["oasis"].store.get(final["request_id"])["outcome"] == "allowed"
+    assert services(app).service.store.get(final["request_id"])["outcome"] == "allowed"
 
 
 def test_health_and_ready(client):

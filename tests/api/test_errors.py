@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from addin_server.services import services
 from tests.conftest import DEV_USER
 
 
@@ -111,9 +112,9 @@ def test_unexpected_exception_is_500_without_trace(app, client, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(app.extensions["oasis"].gateway, "summarize", boom)
+    monkeypatch.setattr(services(app).service.gateway, "summarize", boom)
     resp = client.post("/api/v1/summarize", json={"text": "本文です。", "host": "word"}, headers=DEV_USER)
     assert_error(resp, 500, "internal_error")
     assert "secret internals" not in resp.get_data(as_text=True)
-    store = app.extensions["oasis"].store
+    store = services(app).service.store
     assert [r["outcome"] for r in store.iter_records()] == ["pending", "failed"]  # prompt recorded first

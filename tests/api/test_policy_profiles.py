@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from addin_server.services import services
 from tests.fakes.openai_server import FakeOpenAI, Step
 from tests.policy.numbers import VALID, notate
 
@@ -91,7 +92,7 @@ def test_stored_request_is_masked_under_cloud(make_app: Callable[..., Flask]) ->
     app, c = client_for(make_app, "cloud")
     resp = post(c, "/api/v1/summarize", {"text": WITH_NUMBER})
     assert resp.status_code == 200
-    record = app.extensions["oasis"].store.get(resp.get_json()["request_id"])
+    record = services(app).service.store.get(resp.get_json()["request_id"])
     assert notate(VALID, "-") not in record["request_text"]
     assert "**** **** " + VALID[-4:] in record["request_text"]
 
@@ -145,7 +146,7 @@ def test_cloud_refuses_generation_when_the_audit_store_cannot_record(
     make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app, c = client_for(make_app, "cloud")
-    store = app.extensions["oasis"].store
+    store = services(app).service.store
     before = store.count()
     calls = []
 
@@ -153,7 +154,7 @@ def test_cloud_refuses_generation_when_the_audit_store_cannot_record(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(store, "append", unwritable)
-    monkeypatch.setattr(app.extensions["oasis"].gateway, "summarize", lambda *a: calls.append(a))
+    monkeypatch.setattr(services(app).service.gateway, "summarize", lambda *a: calls.append(a))
     resp = post(c, "/api/v1/summarize", {"text": CLEAN})
     assert resp.status_code == 503
     assert resp.get_json()["error"]["code"] == "audit_unavailable"

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from addin_server.audit import chain
 from addin_server.errors import AuditUnavailable
+from addin_server.services import services
 from tests.api.test_endpoints import parse_sse
 from tests.conftest import LOOPBACK
 from tests.fakes.openai_server import FakeOpenAI, Step
@@ -44,16 +45,16 @@ def post(client: FlaskClient, path: str, body: dict[str, Any]) -> Any:
 
 
 def ledger_total(app: Flask) -> int:
-    return sum(int(r["total"]) for r in app.extensions["oasis"].store.person_ledger().series_totals())
+    return sum(int(r["total"]) for r in services(app).service.store.person_ledger().series_totals())
 
 
 def outcomes(app: Flask) -> list[str]:
-    return [r["outcome"] for r in app.extensions["oasis"].store.iter_records()]
+    return [r["outcome"] for r in services(app).service.store.iter_records()]
 
 
 def test_the_prompt_is_recorded_before_the_model_is_called(app: Flask, client: FlaskClient, fake_llm: FakeOpenAI,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    svc = app.extensions["oasis"]
+    svc = services(app).service
     seen: list[tuple[list[str], int]] = []
     original = svc.gateway.summarize
 
@@ -75,7 +76,7 @@ def test_the_prompt_is_recorded_before_the_model_is_called(app: Flask, client: F
 
 def test_if_the_prompt_cannot_be_recorded_nothing_is_sent_and_nobody_counted(
         app: Flask, client: FlaskClient, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = app.extensions["oasis"].store
+    store = services(app).service.store
 
     def unwritable(*_a: Any) -> str:
         raise RuntimeError("disk full")
@@ -91,7 +92,7 @@ def test_if_the_prompt_cannot_be_recorded_nothing_is_sent_and_nobody_counted(
 
 def test_an_answer_that_cannot_be_recorded_is_not_shown_and_the_message_says_so(
         app: Flask, client: FlaskClient, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = app.extensions["oasis"].store
+    store = services(app).service.store
 
     def unwritable(*_a: Any) -> str:
         raise AuditUnavailable()
@@ -109,7 +110,7 @@ def test_an_answer_that_cannot_be_recorded_is_not_shown_and_the_message_says_so(
 
 def test_stream_sends_no_delta_before_the_prompt_record_and_no_result_without_the_answer_record(
         app: Flask, client: FlaskClient, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
-    svc = app.extensions["oasis"]
+    svc = services(app).service
     seen: list[list[str]] = []
     original = svc.gateway.stream_summarize
 
@@ -136,7 +137,7 @@ def test_stream_result_comes_after_the_answer_record(app: Flask, client: FlaskCl
     fake_llm.push(Step(content=ANSWER))
     events = parse_sse(post(client, "/api/v1/summarize/stream", {"text": TEXT}).get_data(as_text=True))
     assert events[-1][0] == "result" and events[-1][1]["result"]["text"] == ANSWER
-    rows = list(app.extensions["oasis"].store.iter_records())
+    rows = list(services(app).service.store.iter_records())
     assert [r["outcome"] for r in rows] == ["pending", "allowed"]
     assert rows[1]["request_id"] == events[-1][1]["request_id"]
 
@@ -144,7 +145,7 @@ def test_stream_result_comes_after_the_answer_record(app: Flask, client: FlaskCl
 def test_an_unanswered_request_shows_as_interrupted_everywhere(app: Flask, client: FlaskClient,
                                                                 fake_llm: FakeOpenAI,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    store = app.extensions["oasis"].store
+    store = services(app).service.store
     fake_llm.push(Step(content=ANSWER))
     assert post(client, "/api/v1/summarize", {"text": "完了する依頼です。"}).status_code == 200
 
@@ -175,14 +176,14 @@ def test_a_failed_model_call_completes_the_record_as_failed(app: Flask, client: 
                                                             fake_llm: FakeOpenAI) -> None:
     fake_llm.push(Step(status=400))
     assert post(client, "/api/v1/summarize", {"text": TEXT}).status_code >= 500
-    rows = list(app.extensions["oasis"].store.iter_records())
+    rows = list(services(app).service.store.iter_records())
     assert [(r["outcome"], r["error_code"]) for r in rows] == [("pending", None), ("failed", "model_config_error")]
-    report = chain.verify(app.extensions["oasis"].store)
+    report = chain.verify(services(app).service.store)
     assert report.ok and report.unanswered == 0
 
 
 def test_readiness_turns_false_while_the_write_lock_is_held(app: Flask, client: FlaskClient) -> None:
-    store = app.extensions["oasis"].store
+    store = services(app).service.store
     assert client.get("/readyz").get_json()["audit_lock"] is True
     with store.engine.connect() as holder:
         store.lock_chain_head(holder)  # SQLite: BEGIN IMMEDIATE holds the write lock
@@ -198,7 +199,7 @@ def test_a_ledger_failure_is_not_mistaken_for_a_policy_block(app: Flask, client:
     database error while counting people must instead fail the whole transaction honestly."""
     import sqlalchemy as sa
 
-    ledger = app.extensions["oasis"].engine.ledger
+    ledger = services(app).service.engine.ledger
     calls = []
 
     def broken(*_a: Any) -> Any:

@@ -16,6 +16,7 @@ from flask import Flask
 
 from addin_server.audit import chain
 from addin_server.policy.detectors.individual_number import SEPARATORS, find, redact
+from addin_server.services import services
 from tests.conftest import LOOPBACK
 from tests.fakes.openai_server import FakeOpenAI, Step
 
@@ -86,7 +87,7 @@ def test_every_separator_in_every_field_is_masked_everywhere(app: Flask, fake_ll
     assert statuses["/api/v1/summarize"] == {422} and statuses["/api/v1/proofread"] == {422}
     assert statuses["/api/v1/summarize+answer"] == {200} and statuses["/api/v1/summarize/stream+answer"] == {200}
     assert statuses["/api/v1/check"] == {200}
-    store = app.extensions["oasis"].store
+    store = services(app).service.store
     blocked = list(store.iter_records(outcome="blocked"))
     assert len(blocked) == 5 * len(SEPARATORS)  # text, instruction, series, cells, check
     assert all("oasis-1" in r["rules"].split(",") for r in blocked)

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from addin_server.config import ConfigError
 from addin_server.errors import Unauthorized
+from addin_server.services import services
 from tests.auth.tokens import AUDIENCE, OID, TENANT, JwksServer, SigningKey, b64, unsigned, write_jwks
 from tests.conftest import LOOPBACK
 
@@ -55,7 +56,7 @@ def check(client: FlaskClient, token: str | None, **headers: str) -> Any:
 def test_valid_token_identifies_by_oid(client: FlaskClient, entra_app: Flask, key: SigningKey) -> None:
     resp = check(client, key.token())
     assert resp.status_code == 200, resp.get_json()
-    [row] = list(entra_app.extensions["oasis"].store.iter_records())
+    [row] = list(services(entra_app).service.store.iter_records())
     assert row["user_id"] == OID
     assert row["user_display"] == "tanaka@city.example.jp"
     assert row["client_addr"] == "127.0.0.1"
@@ -131,7 +132,7 @@ def test_forged_or_invalid_tokens_get_401_without_detail(
     assert resp.get_json() == {"error": {"code": "unauthorized", "message": Unauthorized.message}}
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
     assert "rejected" in caplog.text  # the reason is in the server log only
-    assert list(entra_app.extensions["oasis"].store.iter_records()) == []
+    assert list(services(entra_app).service.store.iter_records()) == []
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic dGFuYWthOnB3"}, {"Authorization": "Bearer"},

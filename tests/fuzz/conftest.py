@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from addin_server.services import services
 from tests.conftest import LOOPBACK
 
 
@@ -23,7 +24,7 @@ def edge_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
                       "LLM_BASE_URL": None, "PROFILE": "oasis"})
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash must surface as the 500 it would be
     yield app
-    app.extensions["oasis"].store.dispose()
+    services(app).service.store.dispose()
 
 
 @pytest.fixture(scope="module")

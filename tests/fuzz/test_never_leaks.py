@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from addin_server.services import services
 from tests.policy.numbers import FULL, SEPARATORS, notate, valid_number
 
 # Text around the number: Japanese, punctuation and spaces — nothing that makes the digits part
@@ -38,8 +39,8 @@ def test_individual_numbers_are_blocked_and_never_stored(
     assert answer["allowed"] is False, answer
     assert any(f["rule"] == "oasis-1" and f["severity"] == "block" for f in answer["findings"])
     shown = json.dumps(answer, ensure_ascii=False)
-    record = edge_app.extensions["oasis"].store.get(answer["request_id"]) if "request_id" in answer else None
-    latest = record or list(edge_app.extensions["oasis"].store.iter_records())[-1]
+    record = services(edge_app).service.store.get(answer["request_id"]) if "request_id" in answer else None
+    latest = record or list(services(edge_app).service.store.iter_records())[-1]
     # the content columns (hashes are hex and may hold any run of digits)
     stored = json.dumps([latest[k] for k in ("request_text", "request_cells", "instruction", "response_text",
                                              "findings")], ensure_ascii=False)

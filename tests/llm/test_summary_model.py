@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from addin_server.services import services
 from tests.api.test_endpoints import parse_sse
 from tests.conftest import DEV_USER
 from tests.fakes.openai_server import Step
@@ -98,7 +99,7 @@ def test_the_streamed_answer_is_checked_too(llm_client, fake_llm, llm_app):
     assert kind == "result"
     warnings = form_warnings(result)
     assert len(warnings) == 1 and "1行あります" in warnings[0]["message"]
-    record = llm_app.extensions["oasis"].store.get(result["request_id"])
+    record = services(llm_app).service.store.get(result["request_id"])
     assert "common-7" in record["rules"]  # the warning is in the audit record too
 
 

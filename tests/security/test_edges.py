@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from addin_server.services import services
 from tests.conftest import LOOPBACK
 
 BODY = {"text": "市の窓口は9時に開きます。", "host": "word", "operation": "summarize"}
@@ -30,7 +31,7 @@ def admin_client(make_app: Callable[..., Flask]) -> FlaskClient:
 
 
 def _records(client: FlaskClient) -> int:
-    return int(client.application.extensions["oasis"].store.count())
+    return int(services(client.application).service.store.count())
 
 
 # -- dev identity behind any forwarding header ------------------------------------------------

@@ -24,6 +24,7 @@ from addin_server.manifest import (
     render_manifest,
     served_base_url,
 )
+from addin_server.services import services
 
 NS = {
     "o": "http://schemas.microsoft.com/office/appforoffice/1.1",
@@ -209,7 +210,7 @@ def test_public_url_is_validated_at_start_up(make_app: Callable[..., Flask], val
 
 def test_public_url_may_be_plain_http_on_loopback(make_app: Callable[..., Flask]) -> None:
     app = make_app(PUBLIC_URL="http://localhost:8000/")
-    assert app.extensions["oasis_settings"].public_url == "http://localhost:8000"
+    assert services(app).settings.public_url == "http://localhost:8000"
 
 
 def test_cli_takes_public_url_from_the_environment(monkeypatch: pytest.MonkeyPatch,

@@ -12,7 +12,14 @@ from typing import Any, ClassVar
 
 from addin_server.policy.detectors import individual_number, personal
 from addin_server.policy.detectors.facts import Computed, Source
-from addin_server.policy.types import Finding, PersonLedger, PersonsSummary, PolicyRequest, Span
+from addin_server.policy.types import (
+    Finding,
+    PersonLedger,
+    PersonsSummary,
+    PolicyOptions,
+    PolicyRequest,
+    Span,
+)
 from addin_server.profiles import PROFILES as _PROFILE_NAMES
 
 PROFILES = frozenset(_PROFILE_NAMES)
@@ -23,7 +30,12 @@ MAX_SPANS = 200
 
 @dataclass
 class InputContext:
-    """Per-request state shared by the rules."""
+    """What the rules of one request read: the request, the engine's settings, and a memo of
+    detector results (pure functions of the request, computed once whichever rule asks first).
+
+    Rules never write their results here: each returns a `RuleOutcome` the engine collects, so
+    a decision does not depend on the order the rules run in.
+    """
 
     request: PolicyRequest
     profile: str
@@ -31,12 +43,18 @@ class InputContext:
     max_prompt_chars: int
     ledger: PersonLedger | None = None
     hash_key: bytes = b""
-    options: dict[str, Any] = field(default_factory=dict)
-    persons: PersonsSummary | None = None
-    contains_individual_number: bool = False
+    options: PolicyOptions = field(default_factory=PolicyOptions)
     cache: dict[str, Any] = field(default_factory=dict)
     # Values the caller computed itself (offline table totals) and how; read by common-5.
     computed: tuple[Computed, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What one rule returns: its findings and, for the rules that count people, the count."""
+
+    findings: tuple[Finding, ...] = ()
+    persons: PersonsSummary | None = None
 
 
 class Rule(ABC):
@@ -48,10 +66,17 @@ class InputRule(Rule):
     @abstractmethod
     def check(self, req: PolicyRequest, ctx: InputContext) -> Iterable[Finding]: ...
 
+    def evaluate(self, req: PolicyRequest, ctx: InputContext) -> RuleOutcome:
+        """The rule's outcome; rules with more than findings to report override this."""
+        return RuleOutcome(findings=tuple(self.check(req, ctx)))
+
 
 class LedgerRule(Rule):
     @abstractmethod
-    def check(self, req: PolicyRequest, ctx: InputContext, *, commit: bool) -> Iterable[Finding]: ...
+    def evaluate(self, req: PolicyRequest, ctx: InputContext, *, commit: bool) -> RuleOutcome: ...
+
+    def check(self, req: PolicyRequest, ctx: InputContext, *, commit: bool) -> Iterable[Finding]:
+        return self.evaluate(req, ctx, commit=commit).findings
 
 
 class OutputRule(Rule):

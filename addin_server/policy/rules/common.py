@@ -17,7 +17,7 @@ class StaffIdentityRule(InputRule):
     サービスへの利用を禁止する。
 
     Every request must carry an authenticated staff identity: no anonymous request and no service
-    account (names in `options["service_accounts"]`, or svc-/service-/app-/bot- prefixes). That
+    account (names in the SERVICE_ACCOUNTS setting, or svc-/service-/app-/bot- prefixes). That
     every result is review_required and never applied automatically is the server's and the
     add-in's part (see docs/policy.md).
     """
@@ -26,8 +26,7 @@ class StaffIdentityRule(InputRule):
 
     def check(self, req: PolicyRequest, ctx: InputContext) -> Iterable[Finding]:
         user = (req.user or "").strip()
-        extra = {str(u).lower() for u in ctx.options.get("service_accounts", ())}
-        if not user or _SERVICE_ACCOUNT.match(user) or user.lower() in extra:
+        if not user or _SERVICE_ACCOUNT.match(user) or user.lower() in ctx.options.service_accounts:
             yield Finding(
                 rule=self.id,
                 severity="block",
@@ -171,12 +170,7 @@ class VerbatimPassageRule(OutputRule):
     id = "common-6"
 
     def check(self, req: PolicyRequest, output: str, ctx: InputContext) -> Iterable[Finding]:
-        found = verbatim.find(
-            output,
-            source_of(req, ctx).key,
-            min_chars=int(ctx.options.get("verbatim_min_chars", 25)),
-            unrelated_chars=int(ctx.options.get("verbatim_unrelated_chars", 60)),
-        )
+        found = verbatim.find(output, source_of(req, ctx).key)
         if not found:
             return
         yield Finding(

@@ -6,11 +6,13 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
+from addin_server.policy.detectors import personal
 from addin_server.policy.rules.base import (
     InputContext,
     InputRule,
     LedgerRule,
     NumberHit,
+    RuleOutcome,
     individual_numbers,
     kinds_text,
     person_key,
@@ -62,7 +64,6 @@ class IndividualNumberRule(InputRule):
         hits = individual_numbers(ctx)
         if not hits:
             return
-        ctx.contains_individual_number = True
         yield from individual_number_findings(self.id, self.environment, hits,
                                               ctx.cache.get("individual_number_count", len(hits)))
 
@@ -136,7 +137,7 @@ class PersonLimitRule(LedgerRule):
     id = "oasis-2"
     profiles: ClassVar[frozenset[str]] = frozenset({"oasis"})
 
-    def check(self, req: PolicyRequest, ctx: InputContext, *, commit: bool) -> Iterable[Finding]:
+    def evaluate(self, req: PolicyRequest, ctx: InputContext, *, commit: bool) -> RuleOutcome:
         scan = person_scan(ctx)
         limit = ctx.person_limit
         keys = {person_key(ctx.hash_key, k) for k in scan.keys}
@@ -146,7 +147,12 @@ class PersonLimitRule(LedgerRule):
         else:
             res = LedgerResult(before=0, new=len(keys), recorded=False)
         total = res.total
-        ctx.persons = PersonsSummary(request=len(keys), series_total=total, limit=limit)
+        persons = PersonsSummary(request=len(keys), series_total=total, limit=limit)
+        return RuleOutcome(findings=tuple(self._findings(req, scan, keys, series, res, limit)), persons=persons)
+
+    def _findings(self, req: PolicyRequest, scan: personal.PersonScan, keys: set[str], series: str,
+                  res: LedgerResult, limit: int) -> Iterator[Finding]:
+        total = res.total
         label = f"系列「{req.series_id}」" if req.series_id else f"本日（{series[4:]}）の処理"
         at_least = "以上" if scan.truncated else ""
         data = {"request": len(keys), "before": res.before, "series_total": total, "limit": limit,

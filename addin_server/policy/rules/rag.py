@@ -8,6 +8,7 @@ from typing import ClassVar
 from addin_server.policy.rules.base import (
     InputContext,
     InputRule,
+    RuleOutcome,
     individual_numbers,
     kinds_text,
     person_scan,
@@ -27,7 +28,6 @@ class RagIndividualNumberRule(InputRule):
         hits = individual_numbers(ctx)
         if not hits:
             return
-        ctx.contains_individual_number = True
         yield from individual_number_findings(self.id, "RAG環境", hits,
                                               ctx.cache.get("individual_number_count", len(hits)))
 
@@ -42,9 +42,13 @@ class NonPublicInformationRule(InputRule):
     id = "rag-2"
     profiles: ClassVar[frozenset[str]] = frozenset({"rag"})
 
+    def evaluate(self, req: PolicyRequest, ctx: InputContext) -> RuleOutcome:
+        scan = person_scan(ctx)
+        persons = PersonsSummary(request=scan.count, series_total=scan.count, limit=ctx.person_limit)
+        return RuleOutcome(findings=tuple(self.check(req, ctx)), persons=persons)
+
     def check(self, req: PolicyRequest, ctx: InputContext) -> Iterable[Finding]:
         scan = person_scan(ctx)
-        ctx.persons = PersonsSummary(request=scan.count, series_total=scan.count, limit=ctx.person_limit)
         if scan.count == 0 and not scan.items:
             return
         spans = spans_of(
