@@ -7,18 +7,27 @@ them through `services()` instead of untyped string keys.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import Flask, current_app
 
-if TYPE_CHECKING:  # type-only imports: this module imports nothing of the project at run time
-    from addin_server.auth.entra import EntraValidator
+if TYPE_CHECKING:  # type-only imports of modules that do not import this one (no cycle)
     from addin_server.auth.identity import Identity
-    from addin_server.auth.network import Network
     from addin_server.config import Settings
     from addin_server.service import AssistantService
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class TokenValidator(Protocol):
+    """What the auth layer's Entra ID validator offers (auth/entra.py's EntraValidator)."""
+
+    def validate(self, token: str) -> dict[str, Any]: ...
+
+    def identity(self, claims: dict[str, Any], client_addr: str | None) -> Identity: ...
 
 KEY = "oasis"
 
@@ -30,7 +39,7 @@ class Services:
     # Identities (as the audit log keys them) that get the admin role.
     admin_users: frozenset[str] = frozenset()
     identity_resolver: Callable[[], Identity] | None = None
-    entra: EntraValidator | None = None
+    entra: TokenValidator | None = None
     oidc: Any = None  # authlib's OAuth registry (authlib ships no type information)
     limiter: Any = None  # flask_limiter.Limiter (untyped)
     allowed_networks: tuple[Network, ...] = ()

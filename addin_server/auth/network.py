@@ -23,11 +23,10 @@ from flask import Flask, request
 
 from addin_server.config import ConfigError
 from addin_server.errors import Forbidden
-from addin_server.services import services
+from addin_server.services import Network, services
 
 log = logging.getLogger(__name__)
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Paths answered whatever the client address (liveness probe only).
