@@ -120,6 +120,7 @@ class Source:
     by_subject: dict[str, dict[str, list[Quantity]]] = field(default_factory=dict)  # dim -> subject -> facts
     raws: set[Decimal] = field(default_factory=set)
     sorted_values: dict[str, list[Quantity]] = field(default_factory=dict)
+    by_same_subject: dict[tuple[str, str], tuple[list[Quantity], set[Decimal]]] = field(default_factory=dict)
     _named: list[names.Name] | None = None
 
     @property
@@ -167,6 +168,17 @@ class Source:
                 if subject:
                     out.setdefault(subject, []).append(q)
         return out
+
+    def same_subject(self, dim: str, subject: str) -> tuple[list[Quantity], set[Decimal]]:
+        """The source's values of `dim` whose subject matches `subject` (suffix match), in the
+        order of `subjects(dim)`, and their value set. Cached: an answer repeats its subjects
+        (予算額 ten times), and each lookup would scan every subject and value again."""
+        key = (dim, subject)
+        hit = self.by_same_subject.get(key)
+        if hit is None:
+            found = [s for name, facts in self.subjects(dim).items() if subjects_match(subject, name) for s in facts]
+            hit = self.by_same_subject[key] = (found, {s.value for s in found})
+        return hit
 
     def ref(self, start: int, end: int) -> SourceRef:
         return SourceRef(start, end, self.text[start:end])
@@ -330,6 +342,15 @@ def _equal(q: Quantity, s: Quantity) -> bool:
     return q.value == s.value
 
 
+def _subject_values(q: Quantity, subject: str, source: Source) -> tuple[list[Quantity], bool]:
+    """The source's values for `subject` (that of `q`), and whether one of them equals `q`."""
+    same_subject, values = source.same_subject(q.dim, subject)
+    if q.dim != "time" and not q.approx:
+        # For an exact value outside times `_equal` is `==`, and Decimal hashes agree with ==.
+        return same_subject, q.value in values
+    return same_subject, any(_equal(q, s) for s in same_subject)
+
+
 def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence[Computed]) -> FactMatch | None:
     kind = _kind(q)
     candidates = source.by_dim.get(q.dim, [])
@@ -349,9 +370,8 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
     else:
         same_value = list(source.by_value.get((q.dim, q.value), ()))
     if q.subject:
-        same_subject = [s for subject, facts in source.subjects(q.dim).items()
-                        if subjects_match(q.subject, subject) for s in facts]
-        if same_subject and not any(_equal(q, s) for s in same_subject):
+        same_subject, equal = _subject_values(q, q.subject, source)
+        if same_subject and not equal:
             s = same_subject[0]
             other = source.subject(same_value[0]) if same_value else ""
             moved = f"（{q.text}は元の文章では「{other}」の値です）" if other else ""
