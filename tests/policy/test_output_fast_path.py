@@ -2,7 +2,9 @@
 
 The shortcuts (issue 18's speed work): the date pattern is tried only around whole ISO dates,
 not around every "dddd-d" (phone numbers); an answer subject's source values and their value set
-are cached per (dimension, subject) and an exact value is looked up in the set. The
+are cached per (dimension, subject) and an exact value is looked up in the set; an answer date
+is compared only with the source's dates of its month; the comparison key skips NFKC when no
+character can change. The
 straightforward path, rebuilt here by swapping those pieces back, must give identical findings
 on random realistic sources and answers (amounts, dates with weekdays, ISO and slash dates,
 times, counts, ratios, phones, bureaus, compounds such as 1年6か月 and 4割5分).
@@ -18,7 +20,7 @@ import pytest
 
 from addin_server.policy.detectors import facts, quantities
 from addin_server.policy.detectors.quantities import Quantity, subjects_match
-from addin_server.policy.textnorm import fold
+from addin_server.policy.textnorm import compare_key, fold
 
 WARDS = ["北区", "中央区", "西区", "港区", "天王寺区", "生野区"]
 BUREAUS = ["こども青少年局", "福祉局", "健康局", "環境局"]
@@ -93,6 +95,7 @@ def test_fast_path_gives_the_straightforward_findings(seed: int, monkeypatch: py
     with monkeypatch.context() as m:
         m.setattr(quantities, "_ISO", _LOOSE_ISO)
         m.setattr(facts, "_subject_values", _straight_subject_values)
+        m.setattr(facts.Source, "dates_of_month", lambda self, month: self.dates)
         straight = _findings(answer, source)
     assert fast == straight
     assert fast, "the random answers alter values, so some findings are expected"
@@ -112,6 +115,16 @@ def test_the_iso_anchor_still_reads_iso_dates_and_skips_phones() -> None:
     dates = quantities.find_dates(fold("電話06-6208-1234、受付は2026-04-01（水）と2026.4.2から。"))
     assert [(d.year, d.month, d.day, d.weekday) for d in dates] == [(2026, 4, 1, 2), (2026, 4, 2, None)]
     assert not [m.group() for m in quantities._ISO.finditer("06-6208-1234")]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_fast_compare_key_is_compare_key(seed: int) -> None:
+    rng = random.Random(2000 + seed)
+    alphabet = "予算額は12,000千円です。（火）・ｶﾞｷﾞＡＢＣ①㎡か\u3099ハ\u309a 　\n\tabc-:；"
+    for _ in range(50):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert facts.fast_compare_key(s) == compare_key(s), s
+    assert facts.fast_compare_key("予算額は１２千円（火）") == "予算額は12千円火"
 
 
 def test_cached_subject_values_keep_order_and_exact_equality() -> None:

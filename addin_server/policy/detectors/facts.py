@@ -49,10 +49,15 @@ _NFKC_STABLE = "\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30fe\u4e00-\u9ff
 _NFKC_OTHER = re.compile(f"(?s).?[^{_NFKC_STABLE}]+")
 
 
+_NFKC_UNSTABLE = re.compile(f"[^{_NFKC_STABLE}]")
+
+
 def fast_compare_key(text: str) -> str:
     """`textnorm.compare_key` of `text`, normalizing only the runs NFKC can change (normalizing
     a whole 20,000-character source costs several milliseconds)."""
-    return _COMPARE_DROP.sub("", _NFKC_OTHER.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text).lower())
+    if _NFKC_UNSTABLE.search(text):  # a folded text often has none; the run pattern is slow to scan
+        text = _NFKC_OTHER.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return _COMPARE_DROP.sub("", text.lower())
 
 
 _LIST_NOUN = re.compile(r"[一-鿿々ァ-ヺーA-Za-z0-9]{1,15}")
@@ -122,6 +127,7 @@ class Source:
     sorted_values: dict[str, list[Quantity]] = field(default_factory=dict)
     by_same_subject: dict[tuple[str, str], tuple[list[Quantity], set[Decimal]]] = field(default_factory=dict)
     _named: list[names.Name] | None = None
+    by_month: dict[int, list[DateFact]] | None = None
 
     @property
     def names(self) -> list[names.Name]:
@@ -168,6 +174,15 @@ class Source:
                 if subject:
                     out.setdefault(subject, []).append(q)
         return out
+
+    def dates_of_month(self, month: int) -> list[DateFact]:
+        """The source's dates in `month`, in order."""
+        if self.by_month is None:
+            self.by_month = {}
+            for d in self.dates:
+                if d.month is not None:
+                    self.by_month.setdefault(d.month, []).append(d)
+        return self.by_month.get(month, [])
 
     def same_subject(self, dim: str, subject: str) -> tuple[list[Quantity], set[Decimal]]:
         """The source's values of `dim` whose subject matches `subject` (suffix match), in the
@@ -264,7 +279,9 @@ def _resolved_year(d: DateFact, years: Sequence[DateFact] | None, source: Source
 
 
 def _check_date(d: DateFact, source: Source, answer_years: list[DateFact]) -> list[FactMatch]:
-    matches = [s for s in source.dates if _same_date(d, s)]
+    # A date with a month can only match a source date of that month (`_same_date`).
+    pool = source.dates if d.month is None else source.dates_of_month(d.month)
+    matches = [s for s in pool if _same_date(d, s)]
     if not matches:
         if d.year is not None and d.month is None and _year_in_source(d.year, source):
             return []
