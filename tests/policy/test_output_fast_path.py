@@ -135,3 +135,27 @@ def test_cached_subject_values_keep_order_and_exact_equality() -> None:
     assert values == {Decimal(1000)}
     assert src.same_subject("yen", "利用料")[0] is found  # cached
     assert len(yen) == 4
+
+
+_SENTENCE = re.compile(r"[^。\n]+")
+
+
+def _sentence_scan(pattern: re.Pattern[str], folded: str, anchors: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _SENTENCE.finditer(folded):
+        if any(a in m.group() for a in anchors):
+            out.extend(t.span() for t in pattern.finditer(folded, m.start(), m.end()))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_time_sentences_found_from_anchors_are_the_scanned_sentences(seed: int) -> None:
+    rng = random.Random(3000 + seed)
+    for _ in range(100):
+        s = "".join(rng.choice("時:。\n12午後 5分半a") for _ in range(rng.randint(0, 60)))
+        assert [m.span() for m in quantities._finditer(quantities._TIME, s, "時:")] == _sentence_scan(
+            quantities._TIME, s, "時:"), s
+    long_text = fold(text(rng, 3_000))
+    spans = _sentence_scan(quantities._TIME, long_text, "時:")
+    assert [m.span() for m in quantities._finditer(quantities._TIME, long_text, "時:")] == spans
+    assert len(spans) >= 3

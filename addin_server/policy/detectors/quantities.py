@@ -170,7 +170,6 @@ def _dec(s: str) -> Decimal | None:
 
 _PLAIN = re.compile(_ARABIC)
 _NUMBER_PART = re.compile(rf"(?P<n>{_ARABIC}|[{_KDIGITS}]+)(?P<mult>兆|億|万|千)?")
-_SENTENCE = re.compile(r"[^。\n]+")
 
 
 def parse_number(s: str) -> Decimal | None:
@@ -231,12 +230,17 @@ _ISO = re.compile(r"\d(?<![\d/.\-]\d)\d{3}([.\-])\d{1,2}\1\d{1,2}(?![\d.\-])")
 # 年, 月, a slash or 2026-04-01 / 2026.4.1; a time 時 or a colon).
 
 
-def _finditer(pattern: re.Pattern[str], folded: str, anchors: str, also: re.Pattern[str] | None = None
-              ) -> Iterator[re.Match[str]]:
-    for m in _SENTENCE.finditer(folded):
-        sentence = m.group()
-        if any(a in sentence for a in anchors) or (also is not None and also.search(sentence)):
-            yield from pattern.finditer(folded, m.start(), m.end())
+def _finditer(pattern: re.Pattern[str], folded: str, anchors: str) -> Iterator[re.Match[str]]:
+    """Matches of `pattern` inside each sentence (a run of characters other than 。 and a line
+    break) that holds one of the `anchors` characters. The sentences are found from the anchors'
+    offsets (str.find) rather than by scanning every sentence."""
+    starts: set[int] = set()
+    for ch in anchors:
+        starts.update(max(folded.rfind("。", 0, at), folded.rfind("\n", 0, at)) + 1 for at in _positions(folded, ch))
+    n = len(folded)
+    for start in sorted(starts):
+        ends = [e for e in (folded.find("。", start), folded.find("\n", start)) if e >= 0]
+        yield from pattern.finditer(folded, start, min(ends) if ends else n)
 
 
 
