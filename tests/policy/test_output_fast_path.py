@@ -159,3 +159,34 @@ def test_time_sentences_found_from_anchors_are_the_scanned_sentences(seed: int) 
     spans = _sentence_scan(quantities._TIME, long_text, "時:")
     assert [m.span() for m in quantities._finditer(quantities._TIME, long_text, "時:")] == spans
     assert len(spans) >= 3
+
+
+def _straight_subject_before(text: str, start: int) -> str:
+    s = quantities._CLAUSE_TAIL.search(text, max(0, start - 24), start).group()  # type: ignore[union-attr]
+    s = quantities._SUBJECT_TAIL.sub("", s)
+    if s.endswith((")", "）")):
+        s = quantities._SUBJECT_TAIL.sub("", quantities._PAREN_TAIL.sub("", s))
+    m = quantities._SUBJECT_RUN.search(s)
+    return m.group() if m else ""
+
+
+def test_subject_tail_shortcut_knows_every_last_character_of_the_tail_words() -> None:
+    # Every word of the tail pattern, taken from the pattern itself, ends in a listed character.
+    words = re.findall(r"[^|()?:\[\]\\s+$]+", quantities._SUBJECT_TAIL.pattern.split("\\s|", 1)[1])
+    assert "として" in words and "おおむね" in words
+    assert all(w[-1] in quantities._SUBJECT_TAIL_LAST for w in words)
+    assert set(":=＝、,") <= quantities._SUBJECT_TAIL_LAST
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_subject_before_matches_the_straightforward_reading(seed: int) -> None:
+    rng = random.Random(4000 + seed)
+    pieces = ["大人", "予算額", "は", "約", "合計", "として", "とも", "の", "（税込）", "(注)", "、", " ", "\n",
+              "。", "で", "も", "ずつ", "最大", "おおむね", "ほぼ", "計", "=", "利用料", "ア", "A"]
+    for _ in range(200):
+        s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) + "1"
+        assert quantities.subject_before(s, len(s) - 1) == _straight_subject_before(s, len(s) - 1), s
+    source = fold(text(rng, 2_000))
+    starts = [q.start for q in facts.Source.of([source]).quantities]
+    assert len(starts) > 20
+    assert [quantities.subject_before(source, i) for i in starts] == [_straight_subject_before(source, i) for i in starts]

@@ -203,11 +203,22 @@ def fmt(d: Decimal) -> str:
     return format(d.normalize(), "f")
 
 
+# The last characters of `_SUBJECT_TAIL`'s words (besides white space): a clause ending in any
+# other character has no tail to strip, and the substitution is skipped (it tries every position).
+_SUBJECT_TAIL_LAST = frozenset("約そねぼ計額大小高低ではがをにのもてつ:=＝、,")
+
+
+def _strip_subject_tail(s: str) -> str:
+    if s and (s[-1] in _SUBJECT_TAIL_LAST or s[-1].isspace()):
+        return _SUBJECT_TAIL.sub("", s)
+    return s
+
+
 def subject_before(text: str, start: int) -> str:
     s = _CLAUSE_TAIL.search(text, max(0, start - 24), start).group()  # type: ignore[union-attr]
-    s = _SUBJECT_TAIL.sub("", s)
+    s = _strip_subject_tail(s)
     if s.endswith((")", "）")):
-        s = _SUBJECT_TAIL.sub("", _PAREN_TAIL.sub("", s))
+        s = _strip_subject_tail(_PAREN_TAIL.sub("", s))
     m = _SUBJECT_RUN.search(s)
     return m.group() if m else ""
 
