@@ -49,10 +49,15 @@ _NFKC_STABLE = "\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30fe\u4e00-\u9ff
 _NFKC_OTHER = re.compile(f"(?s).?[^{_NFKC_STABLE}]+")
 
 
+_NFKC_UNSTABLE = re.compile(f"[^{_NFKC_STABLE}]")
+
+
 def fast_compare_key(text: str) -> str:
     """`textnorm.compare_key` of `text`, normalizing only the runs NFKC can change (normalizing
     a whole 20,000-character source costs several milliseconds)."""
-    return _COMPARE_DROP.sub("", _NFKC_OTHER.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text).lower())
+    if _NFKC_UNSTABLE.search(text):  # a folded text often has none; the run pattern is slow to scan
+        text = _NFKC_OTHER.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return _COMPARE_DROP.sub("", text.lower())
 
 
 _LIST_NOUN = re.compile(r"[一-鿿々ァ-ヺーA-Za-z0-9]{1,15}")
@@ -120,7 +125,9 @@ class Source:
     by_subject: dict[str, dict[str, list[Quantity]]] = field(default_factory=dict)  # dim -> subject -> facts
     raws: set[Decimal] = field(default_factory=set)
     sorted_values: dict[str, list[Quantity]] = field(default_factory=dict)
+    by_same_subject: dict[tuple[str, str], tuple[list[Quantity], set[Decimal]]] = field(default_factory=dict)
     _named: list[names.Name] | None = None
+    by_month: dict[int, list[DateFact]] | None = None
 
     @property
     def names(self) -> list[names.Name]:
@@ -167,6 +174,26 @@ class Source:
                 if subject:
                     out.setdefault(subject, []).append(q)
         return out
+
+    def dates_of_month(self, month: int) -> list[DateFact]:
+        """The source's dates in `month`, in order."""
+        if self.by_month is None:
+            self.by_month = {}
+            for d in self.dates:
+                if d.month is not None:
+                    self.by_month.setdefault(d.month, []).append(d)
+        return self.by_month.get(month, [])
+
+    def same_subject(self, dim: str, subject: str) -> tuple[list[Quantity], set[Decimal]]:
+        """The source's values of `dim` whose subject matches `subject` (suffix match), in the
+        order of `subjects(dim)`, and their value set. Cached: an answer repeats its subjects
+        (予算額 ten times), and each lookup would scan every subject and value again."""
+        key = (dim, subject)
+        hit = self.by_same_subject.get(key)
+        if hit is None:
+            found = [s for name, facts in self.subjects(dim).items() if subjects_match(subject, name) for s in facts]
+            hit = self.by_same_subject[key] = (found, {s.value for s in found})
+        return hit
 
     def ref(self, start: int, end: int) -> SourceRef:
         return SourceRef(start, end, self.text[start:end])
@@ -252,7 +279,9 @@ def _resolved_year(d: DateFact, years: Sequence[DateFact] | None, source: Source
 
 
 def _check_date(d: DateFact, source: Source, answer_years: list[DateFact]) -> list[FactMatch]:
-    matches = [s for s in source.dates if _same_date(d, s)]
+    # A date with a month can only match a source date of that month (`_same_date`).
+    pool = source.dates if d.month is None else source.dates_of_month(d.month)
+    matches = [s for s in pool if _same_date(d, s)]
     if not matches:
         if d.year is not None and d.month is None and _year_in_source(d.year, source):
             return []
@@ -330,6 +359,15 @@ def _equal(q: Quantity, s: Quantity) -> bool:
     return q.value == s.value
 
 
+def _subject_values(q: Quantity, subject: str, source: Source) -> tuple[list[Quantity], bool]:
+    """The source's values for `subject` (that of `q`), and whether one of them equals `q`."""
+    same_subject, values = source.same_subject(q.dim, subject)
+    if q.dim != "time" and not q.approx:
+        # For an exact value outside times `_equal` is `==`, and Decimal hashes agree with ==.
+        return same_subject, q.value in values
+    return same_subject, any(_equal(q, s) for s in same_subject)
+
+
 def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence[Computed]) -> FactMatch | None:
     kind = _kind(q)
     candidates = source.by_dim.get(q.dim, [])
@@ -349,9 +387,8 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
     else:
         same_value = list(source.by_value.get((q.dim, q.value), ()))
     if q.subject:
-        same_subject = [s for subject, facts in source.subjects(q.dim).items()
-                        if subjects_match(q.subject, subject) for s in facts]
-        if same_subject and not any(_equal(q, s) for s in same_subject):
+        same_subject, equal = _subject_values(q, q.subject, source)
+        if same_subject and not equal:
             s = same_subject[0]
             other = source.subject(same_value[0]) if same_value else ""
             moved = f"（{q.text}は元の文章では「{other}」の値です）" if other else ""

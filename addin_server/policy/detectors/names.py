@@ -50,7 +50,9 @@ _RUN_TAIL = re.compile(rf"{_RUN}+$")
 _ABOUT = re.compile(rf"({_RUN}+(?:の{_RUN}+)?(?:に関する|に係る|における|のための|等の|の))$")
 URL = re.compile(r"https?://[A-Za-z0-9\-._~%/?#\[\]@!$&'()*+,;=:]+")
 EMAIL = re.compile(r"(?<![A-Za-z0-9.+_-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-PHONE = re.compile(r"(?<![\d-])(?:\(0\d{1,4}\)\s*\d{1,4}-\d{3,4}|0\d{1,4}-\d{1,4}-\d{3,4}|0120-?\d{3}-?\d{3}"
+# The lookahead names the characters a phone can start with, so the regex engine skips to them
+# instead of trying the lookbehind at every character.
+PHONE = re.compile(r"(?=[(0+])(?<![\d-])(?:\(0\d{1,4}\)\s*\d{1,4}-\d{3,4}|0\d{1,4}-\d{1,4}-\d{3,4}|0120-?\d{3}-?\d{3}"
                    r"|\+81[-\s]?\d{1,4}-\d{1,4}-\d{3,4})(?![\d-])")
 _URL_TAIL = ".,)。、」』）"
 
@@ -105,7 +107,7 @@ def find(folded: str, *, contacts: bool = True, named: bool = True) -> list[Name
         text = m.group().rstrip(_URL_TAIL)
         out.append(Name(m.start(), m.start() + len(text), text, "url", url_key(text)))
         insort(taken, (m.start(), m.start() + len(text)))
-    for m in EMAIL.finditer(folded) if contacts else ():
+    for m in EMAIL.finditer(folded) if contacts and "@" in folded else ():
         if not _inside(taken, m.start()):
             out.append(Name(m.start(), m.end(), m.group(), "email", m.group().lower()))
             insort(taken, (m.start(), m.end()))

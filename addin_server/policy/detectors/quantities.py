@@ -72,7 +72,9 @@ _UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 _WEEKDAY = r"\s*(?:\(\s*(?P<{0}>[月火水木金土日])(?:曜日?)?\s*(?:・?祝(?:日)?)?\s*\)|(?P<{0}2>[月火水木金土日])曜日?)"
 _ERA_YEAR = r"(?P<era>明治|大正|昭和|平成|令和)\s*(?P<ey>元|\d{1,2}|[一二三四五六七八九十]+)"
 _DATE = re.compile(
-    r"(?=[明大昭平令\d〇一二三四五六七八九])"
+    # One lookahead before the whole alternation (every branch starts with one of these) lets
+    # the regex engine skip to those characters instead of trying each branch everywhere.
+    r"(?=[明大昭平令\d〇一二三四五六七八九])(?:"
     # 令和7年(度)4月1日, 2025年4月1日, 令和7年度, 2025年, 4月1日, 6月
     rf"(?:(?:{_ERA_YEAR}|(?P<y>\d{{4}}|[〇一二三四五六七八九]{{4}}))\s*年\s*(?P<fy>度)?\s*"
     rf"(?:(?P<m>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月(?!\s*\d+\s*日間)\s*(?:(?P<d>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日(?![間]))?)?"
@@ -83,10 +85,11 @@ _DATE = re.compile(
     rf"(?:{_WEEKDAY.format('sw')})?"
     rf"|(?<![\d/.\-])(?P<iy>\d{{4}})(?P<isep>[.\-])(?P<im>\d{{1,2}})(?P=isep)(?P<id>\d{{1,2}})(?![\d.\-])"
     rf"(?:{_WEEKDAY.format('iw')})?"
+    r")"
 )
 _TIME = re.compile(
-    r"(?=[午\d])(?P<ampm>午前|午後)?\s*(?P<h>\d{1,2})\s*時(?!間|点|代|期|限)(?:\s*(?P<mi>\d{1,2})\s*分(?!間)|(?P<half>半))?"
-    r"|(?<![\d:.])(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:])"
+    r"(?=[午\d])(?:(?P<ampm>午前|午後)?\s*(?P<h>\d{1,2})\s*時(?!間|点|代|期|限)(?:\s*(?P<mi>\d{1,2})\s*分(?!間)|(?P<half>半))?"
+    r"|(?<![\d:.])(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:]))"
 )
 _QUANTITY = re.compile(
     # Arabic-led numbers (1万2千 too); 漢数字-led ones only right before a unit (三つ, 百二十件).
@@ -167,7 +170,6 @@ def _dec(s: str) -> Decimal | None:
 
 _PLAIN = re.compile(_ARABIC)
 _NUMBER_PART = re.compile(rf"(?P<n>{_ARABIC}|[{_KDIGITS}]+)(?P<mult>兆|億|万|千)?")
-_SENTENCE = re.compile(r"[^。\n]+")
 
 
 def parse_number(s: str) -> Decimal | None:
@@ -201,11 +203,22 @@ def fmt(d: Decimal) -> str:
     return format(d.normalize(), "f")
 
 
+# The last characters of `_SUBJECT_TAIL`'s words (besides white space): a clause ending in any
+# other character has no tail to strip, and the substitution is skipped (it tries every position).
+_SUBJECT_TAIL_LAST = frozenset("約そねぼ計額大小高低ではがをにのもてつ:=＝、,")
+
+
+def _strip_subject_tail(s: str) -> str:
+    if s and (s[-1] in _SUBJECT_TAIL_LAST or s[-1].isspace()):
+        return _SUBJECT_TAIL.sub("", s)
+    return s
+
+
 def subject_before(text: str, start: int) -> str:
     s = _CLAUSE_TAIL.search(text, max(0, start - 24), start).group()  # type: ignore[union-attr]
-    s = _SUBJECT_TAIL.sub("", s)
+    s = _strip_subject_tail(s)
     if s.endswith((")", "）")):
-        s = _SUBJECT_TAIL.sub("", _PAREN_TAIL.sub("", s))
+        s = _strip_subject_tail(_PAREN_TAIL.sub("", s))
     m = _SUBJECT_RUN.search(s)
     return m.group() if m else ""
 
@@ -219,27 +232,46 @@ def subjects_match(a: str, b: str) -> bool:
     return len(short) >= 2 and long_.endswith(short)
 
 
-_ISO = re.compile(r"\d{4}[-.]\d")
+# The whole ISO shape (2026-04-01, 2026.4.1), as the date pattern's ISO branch reads it: a looser
+# anchor also fired inside every phone number (06-6208-1234) for nothing.
+# Led by a digit (the lookbehind checks the character before it) so the regex engine can skip
+# to digits instead of trying the lookbehind at every character.
+_ISO = re.compile(r"\d(?<![\d/.\-]\d)\d{3}([.\-])\d{1,2}\1\d{1,2}(?![\d.\-])")
 # The large date and time patterns run only on the sentences that can hold one (a date needs
 # 年, 月, a slash or 2026-04-01 / 2026.4.1; a time 時 or a colon).
 
 
-def _finditer(pattern: re.Pattern[str], folded: str, anchors: str, also: re.Pattern[str] | None = None
-              ) -> Iterator[re.Match[str]]:
-    for m in _SENTENCE.finditer(folded):
-        sentence = m.group()
-        if any(a in sentence for a in anchors) or (also is not None and also.search(sentence)):
-            yield from pattern.finditer(folded, m.start(), m.end())
+def _finditer(pattern: re.Pattern[str], folded: str, anchors: str) -> Iterator[re.Match[str]]:
+    """Matches of `pattern` inside each sentence (a run of characters other than 。 and a line
+    break) that holds one of the `anchors` characters. The sentences are found from the anchors'
+    offsets (str.find) rather than by scanning every sentence."""
+    starts: set[int] = set()
+    for ch in anchors:
+        starts.update(max(folded.rfind("。", 0, at), folded.rfind("\n", 0, at)) + 1 for at in _positions(folded, ch))
+    n = len(folded)
+    for start in sorted(starts):
+        ends = [e for e in (folded.find("。", start), folded.find("\n", start)) if e >= 0]
+        yield from pattern.finditer(folded, start, min(ends) if ends else n)
 
 
-_DATE_ANCHOR = re.compile(r"[年月/]")
+
+
+def _positions(text: str, ch: str) -> list[int]:
+    """Offsets of `ch` in `text` (str.find is several times faster than a regex scan)."""
+    out: list[int] = []
+    at = text.find(ch)
+    while at >= 0:
+        out.append(at)
+        at = text.find(ch, at + 1)
+    return out
 
 
 def _anchored(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str]]:
     """Matches of the date pattern, tried only around the characters every date holds (年, 月,
     a slash, or 2026-04-01 / 2026.4.1): the pattern is slow to try at every digit."""
-    anchors = sorted([m.start() for m in _DATE_ANCHOR.finditer(folded)]
-                     + [m.start() + 4 for m in _ISO.finditer(folded)])
+    anchors = [*_positions(folded, "年"), *_positions(folded, "月"), *_positions(folded, "/")]
+    anchors += [m.start() + 4 for m in _ISO.finditer(folded)]
+    anchors.sort()
     last_end = 0
     n = len(folded)
     for at in anchors:
@@ -343,11 +375,16 @@ def find_quantities(folded: str, skip: list[tuple[int, int]], *, answer: bool = 
                             bool(_APPROX.search(folded[max(0, start - 6) : start])), None))
         insort(skip, (m.start(), m.end()))
     n = len(folded)
+    # `_overlaps` inlined on plain int lists: about half the matches fall in a skipped span.
+    skip_starts = [a for a, _ in skip]
+    skip_ends = [b for _, b in skip]
     for m in _QUANTITY.finditer(folded):
-        ordinal, text_num, unit = m.group("ord", "num", "unit")
         num_start, num_end = m.span("num")
-        if skip and _overlaps(skip, num_start, num_end):
-            continue
+        if skip_starts:
+            i = bisect_left(skip_starts, num_end)
+            if i > 0 and skip_ends[i - 1] > num_start:
+                continue
+        ordinal, text_num, unit = m.group("ord", "num", "unit")
         unit = unit or ""
         is_kanji = not text_num[0].isdigit()
         if is_kanji:
