@@ -145,7 +145,7 @@ MAX_ECHOED_KEY = 64
 
 def echo_key(key: object) -> str:
     """A client-supplied field name made safe to echo in `fields`: lone surrogates and control
-    characters become `\\uXXXX` text (raw ones cannot be encoded, and a 500 would follow), and a
+    characters become `\\u` + four hex digits as text (raw ones cannot be encoded, and a 500 would follow), and a
     long name is cut so an error never carries the client's payload back."""
     text = str(key)
     out = []

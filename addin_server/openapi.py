@@ -120,7 +120,6 @@ class ReadySchema(Schema):
     database = fields.Boolean(required=True)
     audit_lock = fields.Boolean(required=True, metadata={
         "description": "監査ログの書き込みロックを READY_LOCK_TIMEOUT 以内に取得できるか"})
-    model = fields.Boolean(required=True)
     provider = fields.String(required=True)
 
 

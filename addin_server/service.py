@@ -39,7 +39,6 @@ from addin_server.policy.types import PolicyOptions
 log = logging.getLogger(__name__)
 
 Cells = Sequence[Sequence[Any]]
-POLICY_BLOCKED_MESSAGE = PolicyBlocked.message  # errors.py is the one vocabulary
 
 
 @dataclass
@@ -64,7 +63,7 @@ class OperationResult:
                 "allowed": False,
                 "findings": findings,
                 "persons": self.persons.to_dict(),
-                "error": {"code": "policy_blocked", "message": POLICY_BLOCKED_MESSAGE},
+                "error": PolicyBlocked().body()["error"],  # errors.py is the one vocabulary
             }
         result: dict[str, Any] = {"text": self.text, "edits": [e.to_dict() for e in self.edits]}
         if self.cells is not None:

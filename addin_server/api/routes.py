@@ -122,13 +122,12 @@ def healthz() -> Response:
 
 @health_bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Ready when the database answers, the audit store can take its write lock within
-    READY_LOCK_TIMEOUT (a stuck session holding it stalls every write: drain this instance) and
-    a model is configured."""
+    """Ready when the database answers and the audit store can take its write lock within
+    READY_LOCK_TIMEOUT (a stuck session holding it stalls every write: drain this instance).
+    The model endpoint is not a readiness factor: start-up refuses a configuration without one."""
     svc = service()
     database = svc.store.ping()
     audit_lock = database and svc.store.can_lock(svc.settings.ready_lock_timeout)
-    model = svc.gateway.configured
-    ready = database and audit_lock and model
-    return jsonify({"ready": ready, "database": database, "audit_lock": audit_lock, "model": model,
+    ready = database and audit_lock
+    return jsonify({"ready": ready, "database": database, "audit_lock": audit_lock,
                     "provider": svc.settings.llm_provider}), (200 if ready else 503)

@@ -91,10 +91,6 @@ class Gateway:
             if not any(e.covers(base) for e in settings.approved_endpoints):
                 raise ConfigError(f"rule common-2: {base!r} is not an approved endpoint")
 
-    @property
-    def configured(self) -> bool:
-        return self.provider == "offline" or bool(self.settings.llm_base_url and self.settings.llm_model)
-
     def describe(self) -> str:
         return "offline" if self.provider == "offline" else f"{self.provider}:{self.settings.llm_model}"
 
