@@ -668,7 +668,8 @@ def _migration_2(store: AuditStore, conn: Connection) -> None:
 
 
 MIGRATIONS: list[tuple[int, Callable[[AuditStore, Connection], None]]] = [(1, _migration_1), (2, _migration_2)]
-assert MIGRATIONS[-1][0] == SCHEMA_VERSION
+if MIGRATIONS[-1][0] != SCHEMA_VERSION:  # a new schema version needs its migration (not `assert`: -O strips it)
+    raise RuntimeError(f"SCHEMA_VERSION {SCHEMA_VERSION} has no migration (last is {MIGRATIONS[-1][0]})")
 
 
 class SqlPersonLedger:
