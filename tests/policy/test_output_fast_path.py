@@ -161,28 +161,42 @@ def test_time_sentences_found_from_anchors_are_the_scanned_sentences(seed: int) 
     assert len(spans) >= 3
 
 
+# The subject's reading as forward patterns anchored at the end: the straightforward definition.
+_TAIL = re.compile(r"(?:\s|" + "|".join(map(re.escape, quantities.SUBJECT_TAIL_WORDS)) + ")+$")
+_CLAUSE = re.compile(r"[^。\n\t;；]*\Z")
+_PAREN = re.compile(r"[(（][^()（）]{0,20}[)）]$")
+_RUN = re.compile(r"[一-鿿々〆ヶァ-ヺーA-Za-z]+$")
+
+
 def _straight_subject_before(text: str, start: int) -> str:
-    s = quantities._CLAUSE_TAIL.search(text, max(0, start - 24), start).group()  # type: ignore[union-attr]
-    s = quantities._SUBJECT_TAIL.sub("", s)
+    s = _CLAUSE.search(text, max(0, start - quantities.SUBJECT_WINDOW), start).group()  # type: ignore[union-attr]
+    s = _TAIL.sub("", s)
     if s.endswith((")", "）")):
-        s = quantities._SUBJECT_TAIL.sub("", quantities._PAREN_TAIL.sub("", s))
-    m = quantities._SUBJECT_RUN.search(s)
+        s = _TAIL.sub("", _PAREN.sub("", s))
+    m = _RUN.search(s)
     return m.group() if m else ""
 
 
-def test_subject_tail_shortcut_knows_every_last_character_of_the_tail_words() -> None:
-    # Every word of the tail pattern, taken from the pattern itself, ends in a listed character.
-    words = re.findall(r"[^|()?:\[\]\\s+$]+", quantities._SUBJECT_TAIL.pattern.split("\\s|", 1)[1])
+def test_reversed_tail_strips_what_the_tail_pattern_strips() -> None:
+    # Longest-word-first on the reversed text equals the forward pattern only if no tail word
+    # ends in a non-word that another word completes; check every pair of words for that.
+    words = quantities.SUBJECT_TAIL_WORDS
     assert "として" in words and "おおむね" in words
-    assert all(w[-1] in quantities._SUBJECT_TAIL_LAST for w in words)
-    assert set(":=＝、,") <= quantities._SUBJECT_TAIL_LAST
+    for w in words:
+        for cut in range(1, len(w)):
+            head = w[:cut]
+            if w[cut:] in words:
+                assert not any(v.endswith(head) for v in words), (w, head)
+    for s in ["予算額とも", "合計", "予算額は合計約", "中学生以下として", "AAおおむね", "1,2として"]:
+        assert _TAIL.sub("", s) == s[::-1][quantities._SUBJECT_TAIL_REV.match(s[::-1]).end():][::-1]  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("seed", range(20))
 def test_subject_before_matches_the_straightforward_reading(seed: int) -> None:
     rng = random.Random(4000 + seed)
     pieces = ["大人", "予算額", "は", "約", "合計", "として", "とも", "の", "（税込）", "(注)", "、", " ", "\n",
-              "。", "で", "も", "ずつ", "最大", "おおむね", "ほぼ", "計", "=", "利用料", "ア", "A"]
+              "。", "で", "も", "ずつ", "最大", "おおむね", "ほぼ", "計", "=", "利用料", "ア", "A", "総額", "と", "て",
+              "し", "合", "概ね", "（", ")", "；", "\t", "ず", "つ"]
     for _ in range(200):
         s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) + "1"
         assert quantities.subject_before(s, len(s) - 1) == _straight_subject_before(s, len(s) - 1), s

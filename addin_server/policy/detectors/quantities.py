@@ -103,15 +103,24 @@ _COMPOUND = re.compile(
     r"|割\s*(?P<bu>\d)\s*分(?:\s*(?P<rin>\d)\s*厘)?)"
 )
 _APPROX = re.compile(r"(?:約|およそ|概ね|おおむね|ほぼ|推計|最大|最大で|最小|最低|最高)\s*$")
-# Stripped from the end of the text before a number to reach its subject.
-_SUBJECT_TAIL = re.compile(
-    r"(?:\s|約|およそ|概ね|おおむね|ほぼ|合計|総額|計|最大|最小|最高|最低|で|は|が|を|に|の|も|とも|"
-    r"として|ずつ|[:=＝、,])+$"
-)
-_SUBJECT_RUN = re.compile(r"[一-鿿々〆ヶァ-ヺーA-Za-z]+$")
+# Stripped from the end of the text before a number to reach its subject (with white space).
+SUBJECT_TAIL_WORDS = ("約", "およそ", "概ね", "おおむね", "ほぼ", "合計", "総額", "計", "最大", "最小", "最高",
+                      "最低", "で", "は", "が", "を", "に", "の", "も", "とも", "として", "ずつ",
+                      ":", "=", "＝", "、", ",")
 _SUBJECT_AFTER = re.compile(r"\s*の\s*([一-鿿々〆ヶァ-ヺーA-Za-z]{1,12})")
-_CLAUSE_TAIL = re.compile(r"[^。\n\t;；]*$")  # the clause before a value (always matches)
-_PAREN_TAIL = re.compile(r"[(（][^()（）]{0,20}[)）]$")
+
+
+# The subject is read backwards from the value, each step a match anchored at the value on the
+# reversed window (a pattern ending in `$` searched forwards is tried at every position): the
+# clause (up to 。, a line break, a tab or ;), then the tail words (longest first: with these
+# words that strips what "(?:\s|words)+$" strips, as no word ends in a non-word that another word
+# could complete; 合計/計 and とも/も only), a short parenthesis, and the run of kanji, katakana or
+# Latin letters.
+_CLAUSE_REV = re.compile(r"[^。\n\t;；]*")
+_SUBJECT_TAIL_REV = re.compile(
+    r"(?:\s|" + "|".join(re.escape(w[::-1]) for w in sorted(SUBJECT_TAIL_WORDS, key=len, reverse=True)) + ")*")
+_PAREN_REV = re.compile(r"[)）][^()（）]{0,20}[(（]")
+_SUBJECT_RUN_REV = re.compile(r"[一-鿿々〆ヶァ-ヺーA-Za-z]+")
 
 
 @dataclass(slots=True)
@@ -203,24 +212,24 @@ def fmt(d: Decimal) -> str:
     return format(d.normalize(), "f")
 
 
-# The last characters of `_SUBJECT_TAIL`'s words (besides white space): a clause ending in any
-# other character has no tail to strip, and the substitution is skipped (it tries every position).
-_SUBJECT_TAIL_LAST = frozenset("約そねぼ計額大小高低ではがをにのもてつ:=＝、,")
-
-
-def _strip_subject_tail(s: str) -> str:
-    if s and (s[-1] in _SUBJECT_TAIL_LAST or s[-1].isspace()):
-        return _SUBJECT_TAIL.sub("", s)
-    return s
+# How far before a value its subject may start (`subject_before`).
+SUBJECT_WINDOW = 24
 
 
 def subject_before(text: str, start: int) -> str:
-    s = _CLAUSE_TAIL.search(text, max(0, start - 24), start).group()  # type: ignore[union-attr]
-    s = _strip_subject_tail(s)
-    if s.endswith((")", "）")):
-        s = _strip_subject_tail(_PAREN_TAIL.sub("", s))
-    m = _SUBJECT_RUN.search(s)
-    return m.group() if m else ""
+    """The subject run right before offset `start`: in the clause, after particles and words
+    such as 約 or 合計 and a short parenthesis (as `_CLAUSE_TAIL`, `_SUBJECT_TAIL`,
+    `_PAREN_TAIL` and `_SUBJECT_RUN` read it, on the reversed window)."""
+    r = text[max(0, start - SUBJECT_WINDOW) : start][::-1]
+    r = r[: _CLAUSE_REV.match(r).end()]  # type: ignore[union-attr]
+    r = r[_SUBJECT_TAIL_REV.match(r).end() :]  # type: ignore[union-attr]
+    if r.startswith((")", "）")):
+        paren = _PAREN_REV.match(r)
+        if paren:
+            r = r[paren.end() :]
+            r = r[_SUBJECT_TAIL_REV.match(r).end() :]  # type: ignore[union-attr]
+    m = _SUBJECT_RUN_REV.match(r)
+    return m.group()[::-1] if m else ""
 
 
 def subjects_match(a: str, b: str) -> bool:
@@ -247,7 +256,7 @@ def _finditer(pattern: re.Pattern[str], folded: str, anchors: str) -> Iterator[r
     offsets (str.find) rather than by scanning every sentence."""
     starts: set[int] = set()
     for ch in anchors:
-        starts.update(max(folded.rfind("。", 0, at), folded.rfind("\n", 0, at)) + 1 for at in _positions(folded, ch))
+        starts.update(max(folded.rfind("。", 0, at), folded.rfind("\n", 0, at)) + 1 for at in positions(folded, ch))
     n = len(folded)
     for start in sorted(starts):
         ends = [e for e in (folded.find("。", start), folded.find("\n", start)) if e >= 0]
@@ -256,7 +265,7 @@ def _finditer(pattern: re.Pattern[str], folded: str, anchors: str) -> Iterator[r
 
 
 
-def _positions(text: str, ch: str) -> list[int]:
+def positions(text: str, ch: str) -> list[int]:
     """Offsets of `ch` in `text` (str.find is several times faster than a regex scan)."""
     out: list[int] = []
     at = text.find(ch)
@@ -269,7 +278,7 @@ def _positions(text: str, ch: str) -> list[int]:
 def _anchored(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str]]:
     """Matches of the date pattern, tried only around the characters every date holds (年, 月,
     a slash, or 2026-04-01 / 2026.4.1): the pattern is slow to try at every digit."""
-    anchors = [*_positions(folded, "年"), *_positions(folded, "月"), *_positions(folded, "/")]
+    anchors = [*positions(folded, "年"), *positions(folded, "月"), *positions(folded, "/")]
     anchors += [m.start() + 4 for m in _ISO.finditer(folded)]
     anchors.sort()
     last_end = 0

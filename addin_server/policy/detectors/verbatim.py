@@ -32,6 +32,28 @@ def _bigrams(s: str) -> set[str]:
     return {s[i : i + 2] for i in range(len(s) - 1)}
 
 
+def _unrelated(key: str, source_key: str, overlap: float) -> bool:
+    """Whether fewer than `overlap` of `key`'s distinct bigrams occur in `source_key`.
+
+    Each bigram is looked up in the source text itself (a two-character substring is a source
+    bigram exactly when it occurs there), stopping as soon as the answer is known: building the
+    source's bigram set costs more than the few sentences that need it.
+    """
+    grams = _bigrams(key)
+    need = overlap * len(grams)  # related from this many shared bigrams on
+    hits = misses = 0
+    for g in grams:
+        if g in source_key:
+            hits += 1
+            if hits >= need:
+                return False
+        else:
+            misses += 1
+            if len(grams) - misses < need:
+                return True
+    return hits < need
+
+
 def find(output: str, source_key: str, *, min_chars: int = 25, unrelated_chars: int = 60,
          overlap: float = 0.3) -> list[VerbatimMatch]:
     """Passages of `output` of at least `min_chars` that look quoted from outside the source.
@@ -56,16 +78,13 @@ def find(output: str, source_key: str, *, min_chars: int = 25, unrelated_chars: 
         key = compare_key(re.sub(r"^[ \t]*[>＞]", "", m.group(), flags=re.M))
         if len(key) >= min_chars and key not in source_key:
             add(m.start(), m.end(), "block_quote", len(m.group()))
-    source_bigrams = _bigrams(source_key) if source_key else set()
     for m in _SENTENCE.finditer(output):
         key = compare_key(m.group())
         if len(key) < min_chars or key in source_key:
             continue
         if _ATTRIBUTION.search(m.group()):
             add(m.start(), m.end(), "attributed", len(m.group()))
-        elif source_bigrams and len(key) >= unrelated_chars:
-            grams = _bigrams(key)
-            if len(grams & source_bigrams) < overlap * len(grams):
-                add(m.start(), m.end(), "unrelated", len(m.group()))
+        elif len(source_key) > 1 and len(key) >= unrelated_chars and _unrelated(key, source_key, overlap):
+            add(m.start(), m.end(), "unrelated", len(m.group()))
     out.sort(key=lambda v: v.start)
     return out
