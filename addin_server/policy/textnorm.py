@@ -63,6 +63,8 @@ def kanji_to_int(s: str) -> int | None:
     """Value of a 漢数字 string: 二〇二四 → 2024, 三百五十 → 350, 1万2千 → 12000 (digits allowed)."""
     if not s:
         return None
+    if s.isdigit() and s.isascii():
+        return int(s)  # the common case, without the general reading below
     # Positional form (二〇二四): only digit characters.
     if all(c in _KANJI_DIGITS or c.isdigit() for c in s):
         try:

@@ -3,7 +3,7 @@
 The shortcuts (issue 18's speed work): the date pattern is tried only around whole ISO dates,
 not around every "dddd-d" (phone numbers); an answer subject's source values and their value set
 are cached per (dimension, subject) and an exact value is looked up in the set; an answer date
-is compared only with the source's dates of its month; the comparison key skips NFKC when no
+is compared only with the source's dates of its month (a year alone: of its year); the comparison key skips NFKC when no
 character can change. The
 straightforward path, rebuilt here by swapping those pieces back, must give identical findings
 on random realistic sources and answers (amounts, dates with weekdays, ISO and slash dates,
@@ -96,6 +96,7 @@ def test_fast_path_gives_the_straightforward_findings(seed: int, monkeypatch: py
         m.setattr(quantities, "_ISO", _LOOSE_ISO)
         m.setattr(facts, "_subject_values", _straight_subject_values)
         m.setattr(facts.Source, "dates_of_month", lambda self, month: self.dates)
+        m.setattr(facts.Source, "dates_of_year", lambda self, year: self.dates)
         straight = _findings(answer, source)
     assert fast == straight
     assert fast, "the random answers alter values, so some findings are expected"

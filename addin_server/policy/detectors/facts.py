@@ -128,6 +128,8 @@ class Source:
     by_same_subject: dict[tuple[str, str], tuple[list[Quantity], set[Decimal]]] = field(default_factory=dict)
     _named: list[names.Name] | None = None
     by_month: dict[int, list[DateFact]] | None = None
+    by_year: dict[int, list[DateFact]] | None = None
+    dates_by_form: dict[str, list[DateFact]] = field(default_factory=dict)
 
     @property
     def names(self) -> list[names.Name]:
@@ -183,6 +185,24 @@ class Source:
                 if d.month is not None:
                     self.by_month.setdefault(d.month, []).append(d)
         return self.by_month.get(month, [])
+
+    def dates_of_year(self, year: int | None) -> list[DateFact]:
+        """The source's dates written with `year`, in order."""
+        if self.by_year is None:
+            self.by_year = {}
+            for d in self.dates:
+                if d.year is not None:
+                    self.by_year.setdefault(d.year, []).append(d)
+        return self.by_year.get(year, []) if year is not None else self.dates
+
+    def dates_like(self, with_day: bool) -> list[DateFact]:
+        """The source's dates with a month, with a day or without (for messages; cached)."""
+        key = "day" if with_day else "month"
+        found = self.dates_by_form.get(key)
+        if found is None:
+            found = self.dates_by_form[key] = [
+                s for s in self.dates if s.month is not None and (s.day is not None) == with_day]
+        return found
 
     def same_subject(self, dim: str, subject: str) -> tuple[list[Quantity], set[Decimal]]:
         """The source's values of `dim` whose subject matches `subject` (suffix match), in the
@@ -279,15 +299,15 @@ def _resolved_year(d: DateFact, years: Sequence[DateFact] | None, source: Source
 
 
 def _check_date(d: DateFact, source: Source, answer_years: list[DateFact]) -> list[FactMatch]:
-    # A date with a month can only match a source date of that month (`_same_date`).
-    pool = source.dates if d.month is None else source.dates_of_month(d.month)
+    # A date with a month can only match a source date of that month, a year alone one written
+    # with that year (`_same_date`).
+    pool = source.dates_of_year(d.year) if d.month is None else source.dates_of_month(d.month)
     matches = [s for s in pool if _same_date(d, s)]
     if not matches:
         if d.year is not None and d.month is None and _year_in_source(d.year, source):
             return []
         detail = ""
-        similar = [s for s in source.dates if s.month is not None and d.month is not None
-                   and (s.day is not None) == (d.day is not None)]
+        similar = source.dates_like(d.day is not None) if d.month is not None else []
         ref = None
         if similar:
             ref = source.ref(similar[0].start, similar[0].end)
