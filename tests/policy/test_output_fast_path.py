@@ -2,12 +2,14 @@
 
 The shortcuts (issue 18's speed work): the date pattern is tried only around whole ISO dates,
 not around every "dddd-d" (phone numbers); an answer subject's source values and their value set
-are cached per (dimension, subject) and an exact value is looked up in the set; an answer date
-is compared only with the source's dates of its month (a year alone: of its year); the comparison key skips NFKC when no
-character can change. The
-straightforward path, rebuilt here by swapping those pieces back, must give identical findings
-on random realistic sources and answers (amounts, dates with weekdays, ISO and slash dates,
-times, counts, ratios, phones, bureaus, compounds such as 1年6か月 and 4割5分).
+are cached per (dimension, subject) and an exact value is looked up in the set; a value the
+source gives for the same subject is accepted without reading the subject's other values; an
+answer date is compared only with the source's dates of its month (a year alone: of its year);
+the comparison key skips NFKC when no character can change; a subject is read backwards with
+anchored matches. The straightforward path, rebuilt here by swapping those pieces back, must
+give identical findings on random realistic sources and answers (amounts, dates with weekdays,
+ISO and slash dates, times, counts, ratios, phones, bureaus, compounds such as 1年6か月 and
+4割5分).
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ def test_fast_path_gives_the_straightforward_findings(seed: int, monkeypatch: py
     with monkeypatch.context() as m:
         m.setattr(quantities, "_ISO", _LOOSE_ISO)
         m.setattr(facts, "_subject_values", _straight_subject_values)
+        m.setattr(facts, "_held_for_subject", lambda subject, same_value, source: False)
         m.setattr(facts.Source, "dates_of_month", lambda self, month: self.dates)
         m.setattr(facts.Source, "dates_of_year", lambda self, year: self.dates)
         straight = _findings(answer, source)

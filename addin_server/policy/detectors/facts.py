@@ -123,7 +123,7 @@ class Source:
     by_dim: dict[str, list[Quantity]] = field(default_factory=dict)
     by_value: dict[tuple[str, Decimal], list[Quantity]] = field(default_factory=dict)
     by_subject: dict[str, dict[str, list[Quantity]]] = field(default_factory=dict)  # dim -> subject -> facts
-    raws: set[Decimal] = field(default_factory=set)
+    _raws: set[Decimal] | None = None
     sorted_values: dict[str, list[Quantity]] = field(default_factory=dict)
     by_same_subject: dict[tuple[str, str], tuple[list[Quantity], set[Decimal]]] = field(default_factory=dict)
     _named: list[names.Name] | None = None
@@ -152,8 +152,14 @@ class Source:
         for q in qs:
             src.by_dim.setdefault(q.dim, []).append(q)
             src.by_value.setdefault((q.dim, q.value), []).append(q)
-            src.raws.update((q.raw, q.value))
         return src
+
+    @property
+    def raws(self) -> set[Decimal]:
+        """Every number the source writes, as written and as valued (for bare answer numbers)."""
+        if self._raws is None:
+            self._raws = {v for q in self.quantities for v in (q.raw, q.value)}
+        return self._raws
 
     def in_range(self, dim: str, lo: Decimal, hi: Decimal) -> list[Quantity]:
         """The source's values of `dim` between `lo` and `hi` (approximate answers: 約1,200人)."""
@@ -388,6 +394,13 @@ def _subject_values(q: Quantity, subject: str, source: Source) -> tuple[list[Qua
     return same_subject, any(_equal(q, s) for s in same_subject)
 
 
+def _held_for_subject(subject: str, same_value: list[Quantity], source: Source) -> bool:
+    """Whether the source gives one of `same_value` (its values equal to the answer's) for
+    `subject`: then the answer's value is supported and the subject's other values (whose
+    subjects are costly to read for a whole source) need not be looked at."""
+    return any(subjects_match(subject, source.subject(s)) for s in same_value)
+
+
 def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence[Computed]) -> FactMatch | None:
     kind = _kind(q)
     candidates = source.by_dim.get(q.dim, [])
@@ -407,6 +420,8 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
     else:
         same_value = list(source.by_value.get((q.dim, q.value), ()))
     if q.subject:
+        if same_value and _held_for_subject(q.subject, same_value, source):
+            return None
         same_subject, equal = _subject_values(q, q.subject, source)
         if same_subject and not equal:
             s = same_subject[0]
