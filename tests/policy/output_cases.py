@@ -266,7 +266,25 @@ CASES: list[Case] = [
 ]
 
 # Cases the checker gets wrong today (index into CASES -> why); see docs/policy.md.
-KNOWN_MISSES: dict[int, str] = {}
+# Added in round 2's second session after the third set's first run, from gaps found beside it
+# (tuning cases, not held out): a total is not a value of its subject, and a subject may be a
+# topic (高齢者世帯は上限120万円).
+CAPS = "補助の上限は100万円です（高齢者世帯は上限120万円）。北区の相談件数は120件、中央区の相談件数は80件でした。"
+CASES += [
+    Case("derived", CAPS, "北区と中央区の相談件数は合計200件でした。", ("200件",)),
+    Case("derived", CAPS + "合計は200件です。", "北区と中央区の相談件数の合計は200件でした。", ()),
+    Case("subjects", CAPS, "補助の上限は一般世帯120万円、高齢者世帯100万円です。", ("100万円",)),
+    Case("subjects", CAPS, "高齢者世帯の上限は100万円です。", ("100万円",)),
+    Case("subjects", CAPS, "高齢者世帯の上限は120万円、それ以外は100万円です。", ()),
+    Case("subjects", CAPS, "一般世帯の上限は120万円です。", ("120万円",)),
+    Case("subjects", CAPS, "中央区の相談件数は120件でした。", ("120件",)),
+    Case("subjects", CAPS, "中央区の相談件数は80件、北区は120件でした。", ()),
+]
+
+KNOWN_MISSES: dict[int, str] = {
+    198: "補助の上限 gives the general cap the topic 補助, which disagrees with the answer's 一般世帯 as "
+         "much as 高齢者世帯 does: a topic naming a context and one naming a group read alike",
+}
 
 
 # A second set written after the checker was tuned on CASES and run once as written: its figures
@@ -344,3 +362,86 @@ HELD_OUT: list[Case] = [
 KNOWN_MISSES_HELD_OUT: dict[int, str] = {
     8: "subject 令和6年度 is read as 年度, which matches the source's 前年度: the swapped 415件 passes",
 }
+
+
+# A third set, written in round 2's second session after the speed work, from four new kinds of
+# document, and run once as written (its first-run score is in docs/policy.md). As with
+# HELD_OUT, failures go to KNOWN_MISSES_HELD_OUT_2 first; fixes made afterwards are named there.
+SUBSIDY = ("令和8年度 住宅耐震改修補助金のご案内。補助額は改修工事費の2分の1、上限は100万円です"
+           "（高齢者世帯は上限120万円）。受付期間は令和8年5月11日（月）から令和9年1月29日（金）まで。"
+           "予算の上限は2億4,000万円で、先着順に受け付けます。申請窓口は都市整備局住宅部（電話 06-6208-9999）。"
+           "詳しくは https://www.city.osaka.lg.jp/toshiseibi/page/0000654321.html をご覧ください。")
+CHECKUP = ("特定健康診査を市内312か所の医療機関で実施します。対象は40歳から74歳までの国民健康保険加入者で、"
+           "受診料は無料です。昨年度の受診率は28.6%で、目標の60%を大きく下回りました。"
+           "受診者数は約9万2千人でした。")
+MEETING = ("第3回大阪市地域福祉推進会議は、令和8年2月17日（火）午前10時から正午まで、市役所P1会議室で開催します。"
+           "傍聴定員は10名で、当日午前9時30分から先着順に受け付けます。議題は次の3点です。\n"
+           "・地域福祉計画の進捗\n・見守り活動の報告\n・次期計画の策定スケジュール")
+BULKY = ("粗大ごみの収集手数料は、品目により1点につき200円から1,000円です。申込みは収集日の3日前までに、"
+         "粗大ごみ収集受付センター（電話 0120-79-0053）へお願いします。"
+         "令和7年度の申込件数は約38万件で、前年度比3.2%増でした。")
+
+HELD_OUT_2: list[Case] = [
+    Case("units", SUBSIDY, "上限は100万円です。", ()),
+    Case("units", SUBSIDY, "上限は1,000千円です。", ()),
+    Case("units", SUBSIDY, "上限は100円です。", ("100円",)),
+    Case("units", SUBSIDY, "予算の上限は2.4億円です。", ()),
+    Case("units", SUBSIDY, "予算の上限は24億円です。", ("24億円",)),
+    Case("units", CHECKUP, "受診者数は約9.2万人でした。", ()),
+    Case("units", CHECKUP, "受診者数は約92万人でした。", ("92万人",)),
+    Case("subjects", CHECKUP, "受診率は60%で、目標の28.6%を上回りました。", ("60%", "28.6%")),
+    Case("subjects", CHECKUP, "受診率は28.6%、目標は60%でした。", ()),
+    Case("subjects", MEETING, "傍聴定員は20名です。", ("20名",)),
+    Case("subjects", MEETING, "傍聴定員は10名です。", ()),
+    Case("dates", SUBSIDY, "受付は2026年5月11日からです。", ()),
+    Case("dates", SUBSIDY, "受付は2026年5月12日からです。", ("2026年5月12日",)),
+    Case("dates", SUBSIDY, "受付は令和9年1月29日までです。", ()),
+    Case("dates", SUBSIDY, "受付は令和9年1月31日までです。", ("令和9年1月31日",)),
+    Case("dates", MEETING, "会議は2026年2月17日に開きます。", ()),
+    Case("weekdays", SUBSIDY, "受付開始は5月11日（火）です。", ("5月11日（火）",)),
+    Case("weekdays", SUBSIDY, "締切は1月29日（木）です。", ("1月29日（木）",)),
+    Case("weekdays", MEETING, "会議は2月17日（火）に開きます。", ()),
+    Case("weekdays", MEETING, "会議は2月17日火曜日に開きます。", ()),
+    Case("times", MEETING, "会議は午前10時から12時までです。", ()),
+    Case("times", MEETING, "傍聴の受付は9時30分からです。", ()),
+    Case("times", MEETING, "傍聴の受付は10時30分からです。", ("10時30分",)),
+    Case("counts", MEETING, "議題は3点です。", ()),
+    Case("counts", MEETING, "議題は4点です。", ("4点",)),
+    Case("counts", CHECKUP, "市内312か所で実施します。", ()),
+    Case("counts", CHECKUP, "市内321か所で実施します。", ("321か所",)),
+    Case("counts", MEETING, "第4回の会議です。", ("第4回",)),
+    Case("ratios", CHECKUP, "受診率は約3割でした。", ()),
+    Case("ratios", CHECKUP, "受診率は約4割でした。", ("4割",)),
+    Case("ratios", BULKY, "申込件数は前年度比約3%増えました。", ()),
+    Case("ratios", BULKY, "申込件数は前年度比5.2%増えました。", ("5.2%",)),
+    # Written first with no flag expected: a case error, corrected after the first run (120万円 −
+    # 100万円 is to be flagged as a derived value to check, as the issue asks).
+    Case("derived", SUBSIDY, "高齢者世帯の上限は一般より20万円高くなっています。", ("20万円",)),
+    Case("names", SUBSIDY, "申請窓口は都市整備局です。", ()),
+    Case("names", SUBSIDY, "申請窓口は建設局です。", ("建設局",)),
+    Case("names", BULKY, "粗大ごみ収集受付センターへ申し込みます。", ()),
+    Case("names", SUBSIDY, "耐震改修促進法に基づく制度です。", ("耐震改修促進法",)),
+    Case("names", SUBSIDY, "大阪市住宅耐震化条例に基づく制度です。", ("大阪市住宅耐震化条例",)),
+    Case("contacts", BULKY, "電話0120-79-0053で受け付けます。", ()),
+    Case("contacts", BULKY, "電話0120-79-0035で受け付けます。", ("0120-79-0035",)),
+    Case("contacts", SUBSIDY, "詳しくは https://www.city.osaka.lg.jp/toshiseibi/page/0000654322.html をご覧ください。",
+         ("https://www.city.osaka.lg.jp/toshiseibi/page/0000654322.html",)),
+    Case("faithful", SUBSIDY, "令和8年度の住宅耐震改修補助金は工事費の半分（上限100万円、高齢者世帯は120万円）を補助。"
+         "受付は2026年5月11日（月）～2027年1月29日（金）、予算2.4億円で先着順。", ()),
+    Case("faithful", CHECKUP, "特定健診は市内312か所で、40～74歳の国保加入者は無料。昨年度の受診率28.6%は目標60%を下回り、"
+         "受診者は約9万2千人。", ()),
+    Case("faithful", MEETING, "第3回地域福祉推進会議：2026年2月17日（火）10:00～12:00、P1会議室。傍聴10名"
+         "（先着、9:30受付開始）。議題は3点。", ()),
+    Case("faithful", BULKY, "粗大ごみの手数料は1点200～1,000円。収集日の3日前までに受付センターへ。"
+         "2025年度の申込みは約38万件（前年度比3.2%増）。", ()),
+    term_case("保母さんが子どもたちを見守っています。", ("保母",)),
+    term_case("片手落ちの対応にならないようにします。", ("片手落ち",)),
+    term_case("国外人口の推移を分析します。", ()),
+    term_case("看護師と保育士が対応します。", ()),
+    term_case("色盲の方にも見やすい配色にします。", ("色盲",)),
+]
+
+# First run: 47 / 50. One was a case error (the derived 20万円, corrected above); two were a
+# real gap, 正午 not read as 12時 (cases "会議は午前10時から12時まで" and the meeting's faithful
+# summary with 12:00), fixed afterwards in quantities._TIME. Nothing is left here.
+KNOWN_MISSES_HELD_OUT_2: dict[int, str] = {}

@@ -13,7 +13,15 @@ from collections import Counter
 import pytest
 
 from addin_server.policy import PolicyEngine, PolicyRequest
-from tests.policy.output_cases import CASES, HELD_OUT, KNOWN_MISSES, KNOWN_MISSES_HELD_OUT, Case
+from tests.policy.output_cases import (
+    CASES,
+    HELD_OUT,
+    HELD_OUT_2,
+    KNOWN_MISSES,
+    KNOWN_MISSES_HELD_OUT,
+    KNOWN_MISSES_HELD_OUT_2,
+    Case,
+)
 
 ENGINE = PolicyEngine(profile="oasis")
 
@@ -88,7 +96,8 @@ def figures(cases: list[Case]) -> dict[str, tuple[float, float, int]]:
 
 
 if __name__ == "__main__":
-    for title, cases in (("tuning set (CASES)", CASES), ("held-out set (HELD_OUT)", HELD_OUT)):
+    for title, cases in (("tuning set (CASES)", CASES), ("held-out set (HELD_OUT)", HELD_OUT),
+                         ("second held-out set (HELD_OUT_2)", HELD_OUT_2)):
         print(title)
         print(f"{'group':<10} {'cases':>5} {'precision':>9} {'recall':>6}")
         for group, (p, r, n) in figures(cases).items():
@@ -100,6 +109,23 @@ def test_held_out_case(i: int) -> None:
     case = HELD_OUT[i]
     if i in KNOWN_MISSES_HELD_OUT:
         pytest.xfail(KNOWN_MISSES_HELD_OUT[i])
+    got = flagged(case)
+    _, fp, fn = score(case, got)
+    assert (fp, fn) == (0, 0), f"answer {case.answer!r}: expected {case.flagged}, flagged {got}"
+
+
+def test_second_held_out_set_covers_every_group() -> None:
+    groups = Counter(c.group for c in HELD_OUT_2)
+    assert set(groups) == set(Counter(c.group for c in CASES))
+    assert len(HELD_OUT_2) >= 50
+
+
+@pytest.mark.parametrize("i", range(len(HELD_OUT_2)),
+                         ids=[f"held-out-2-{c.group}-{i}" for i, c in enumerate(HELD_OUT_2)])
+def test_second_held_out_case(i: int) -> None:
+    case = HELD_OUT_2[i]
+    if i in KNOWN_MISSES_HELD_OUT_2:
+        pytest.xfail(KNOWN_MISSES_HELD_OUT_2[i])
     got = flagged(case)
     _, fp, fn = score(case, got)
     assert (fp, fn) == (0, 0), f"answer {case.answer!r}: expected {case.flagged}, flagged {got}"

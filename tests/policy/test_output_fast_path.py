@@ -31,7 +31,7 @@ WEEKDAYS = "月火水木金土日"
 
 
 def sentence(rng: random.Random) -> str:
-    r = rng.randrange(12)
+    r = rng.randrange(14)
     n = rng.randint
     if r == 0:
         return f"令和{n(5, 8)}年度の{rng.choice(WARDS)}の予算額は{n(1, 99):,},{n(100, 999)}千円、決算額は{n(1, 999):,}万円でした。"
@@ -55,6 +55,11 @@ def sentence(rng: random.Random) -> str:
         return f"令和{n(6, 8)}年{n(1, 12)}月{n(1, 28)}日{rng.choice(WEEKDAYS)}曜日に、{rng.choice(WARDS)}役所で{n(1, 3)}時間実施。"
     if r == 10:
         return f"前年度比{n(1, 20)}ポイント増、{n(2, 9)}倍の{n(1, 900)}世帯が利用しました。"
+    if r == 11:
+        return (f"{rng.choice(SUBJECTS)}の上限は{n(1, 9) * 10}万円です（{rng.choice(WARDS)}は上限{n(1, 9) * 10}万円）。"
+                f"{rng.choice(WARDS)}の{rng.choice(SUBJECTS)}は{n(1, 9) * 100}円です。")
+    if r == 12:
+        return f"{rng.choice(WARDS)}の相談件数は{n(1, 9) * 10}件、相談件数は合計{n(1, 9) * 10}件でした。"
     return "本事業は関係部署と連携し、地域の実情に応じて進めることとしています。"
 
 
@@ -77,7 +82,12 @@ def answer_of(rng: random.Random, source: str) -> str:
 
 
 def _straight_subject_values(q: Quantity, subject: str, source: facts.Source) -> tuple[list[Quantity], bool]:
-    same = [s for name, fs in source.subjects(q.dim).items() if subjects_match(subject, name) for s in fs]
+    same = [s for name, fs in source.subjects(q.dim).items() if subjects_match(subject, name) for s in fs
+            if facts.topics_agree(q.topic, s.topic)]
+    if q.topic and any(s.topic for s in same):
+        same = [s for s in same if s.topic]
+    if not same and not q.topic:
+        same = [s for s in source.by_dim.get(q.dim, ()) if s.topic and subjects_match(subject, s.topic)]
     return same, any(facts._equal(q, s) for s in same)
 
 
@@ -97,7 +107,7 @@ def test_fast_path_gives_the_straightforward_findings(seed: int, monkeypatch: py
     with monkeypatch.context() as m:
         m.setattr(quantities, "_ISO", _LOOSE_ISO)
         m.setattr(facts, "_subject_values", _straight_subject_values)
-        m.setattr(facts, "_held_for_subject", lambda subject, same_value, source: False)
+        m.setattr(facts, "_held_for_subject", lambda q, same_value, source: False)
         m.setattr(facts.Source, "dates_of_month", lambda self, month: self.dates)
         m.setattr(facts.Source, "dates_of_year", lambda self, year: self.dates)
         straight = _findings(answer, source)
@@ -144,7 +154,7 @@ def test_cached_subject_values_keep_order_and_exact_equality() -> None:
 _SENTENCE = re.compile(r"[^。\n]+")
 
 
-def _sentence_scan(pattern: re.Pattern[str], folded: str, anchors: str) -> list[tuple[int, int]]:
+def _sentence_scan(pattern: re.Pattern[str], folded: str, anchors: tuple[str, ...]) -> list[tuple[int, int]]:
     out = []
     for m in _SENTENCE.finditer(folded):
         if any(a in m.group() for a in anchors):
@@ -156,12 +166,12 @@ def _sentence_scan(pattern: re.Pattern[str], folded: str, anchors: str) -> list[
 def test_time_sentences_found_from_anchors_are_the_scanned_sentences(seed: int) -> None:
     rng = random.Random(3000 + seed)
     for _ in range(100):
-        s = "".join(rng.choice("時:。\n12午後 5分半a") for _ in range(rng.randint(0, 60)))
-        assert [m.span() for m in quantities._finditer(quantities._TIME, s, "時:")] == _sentence_scan(
-            quantities._TIME, s, "時:"), s
+        s = "".join(rng.choice(["時", ":", "。", "\n", "1", "2", "午", "後", " ", "5", "分", "半", "a", "正午", "正"]) for _ in range(rng.randint(0, 60)))
+        assert [m.span() for m in quantities._finditer(quantities._TIME, s, quantities.TIME_ANCHORS)] == _sentence_scan(
+            quantities._TIME, s, quantities.TIME_ANCHORS), s
     long_text = fold(text(rng, 3_000))
-    spans = _sentence_scan(quantities._TIME, long_text, "時:")
-    assert [m.span() for m in quantities._finditer(quantities._TIME, long_text, "時:")] == spans
+    spans = _sentence_scan(quantities._TIME, long_text, quantities.TIME_ANCHORS)
+    assert [m.span() for m in quantities._finditer(quantities._TIME, long_text, quantities.TIME_ANCHORS)] == spans
     assert len(spans) >= 3
 
 
@@ -174,6 +184,9 @@ _RUN = re.compile(r"[一-鿿々〆ヶァ-ヺーA-Za-z]+$")
 
 def _straight_subject_before(text: str, start: int) -> str:
     s = _CLAUSE.search(text, max(0, start - quantities.SUBJECT_WINDOW), start).group()  # type: ignore[union-attr]
+    tail = _TAIL.search(s)
+    if tail and any(w in tail.group() for w in ("合計", "総額", "計")):
+        return ""
     s = _TAIL.sub("", s)
     if s.endswith((")", "）")):
         s = _TAIL.sub("", _PAREN.sub("", s))

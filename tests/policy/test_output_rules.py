@@ -170,7 +170,7 @@ def test_findings_carry_the_source_span_they_were_compared_with() -> None:
     assert item["status"] == "contradicts"
     src = item["source"]
     assert source[src["start"] : src["end"]] == "600円" == src["text"]
-    assert "「大人」は600円" in finding.message
+    assert "「入館料の大人」は600円" in finding.message  # the subject with its topic (入館料は大人…)
     assert json.dumps(finding.to_dict(), ensure_ascii=False)  # plain JSON for the API
 
 
@@ -229,3 +229,29 @@ def test_dates_close_together_are_read_whole() -> None:
     text = "受付は令和8年4月1日(水)から2026年5月31日(日)まで、説明会は2026-04-15、相談は4/20から。"
     found = [(d.year, d.month, d.day, d.weekday) for d in find_dates(text)]
     assert found == [(2026, 4, 1, 2), (2026, 5, 31, 6), (2026, 4, 15, None), (None, 4, 20, None)]
+
+
+def test_noon_is_twelve_o_clock() -> None:
+    src = Source.of(["会議は午前10時から正午までです。"])
+    assert [f.text for f in find_unsupported("会議は10時から12時までです。", src)] == []
+    assert [f.text for f in find_unsupported("会議は10時から12:00までです。", src)] == []
+    assert [f.text for f in find_unsupported("会議は10時から13時までです。", src)] == ["13時"]
+    # 正午 in the answer is a time like any other.
+    assert [f.text for f in find_unsupported("会議は正午に終わります。", Source.of(["会議は11時まで。"]))] == ["正午"]
+
+
+def test_a_total_is_not_a_value_of_its_subject() -> None:
+    src = Source.of(["北区の相談件数は120件、中央区の相談件数は80件でした。"])
+    (found,) = find_unsupported("北区と中央区の相談件数は合計200件でした。", src)
+    assert (found.text, found.status) == ("200件", "derived")  # never "contradicts" 120件
+    assert find_unsupported("相談件数の合計は200件です。", Source.of([src.text + "合計は200件です。"])) == []
+
+
+def test_an_answer_subject_may_be_the_source_values_topic() -> None:
+    src = Source.of(["上限は100万円です（高齢者世帯は上限120万円）。"])
+    (found,) = find_unsupported("上限は一般世帯120万円、高齢者世帯100万円です。", src)
+    assert (found.text, found.status) == ("100万円", "contradicts")
+    assert found.detail.startswith("元の文章では「高齢者世帯」は120万円です")
+    (found,) = find_unsupported("高齢者世帯の上限は100万円です。", src)
+    assert found.detail.startswith("元の文章では「高齢者世帯の上限」は120万円です")
+    assert find_unsupported("高齢者世帯の上限は120万円、ほかは上限100万円です。", src) == []

@@ -125,7 +125,7 @@ class Source:
     by_subject: dict[str, dict[str, list[Quantity]]] = field(default_factory=dict)  # dim -> subject -> facts
     _raws: set[Decimal] | None = None
     sorted_values: dict[str, list[Quantity]] = field(default_factory=dict)
-    by_same_subject: dict[tuple[str, str], tuple[list[Quantity], set[Decimal]]] = field(default_factory=dict)
+    by_same_subject: dict[tuple[str, str, str], tuple[list[Quantity], set[Decimal]]] = field(default_factory=dict)
     _named: list[names.Name] | None = None
     by_month: dict[int, list[DateFact]] | None = None
     by_year: dict[int, list[DateFact]] | None = None
@@ -210,16 +210,33 @@ class Source:
                 s for s in self.dates if s.month is not None and (s.day is not None) == with_day]
         return found
 
-    def same_subject(self, dim: str, subject: str) -> tuple[list[Quantity], set[Decimal]]:
-        """The source's values of `dim` whose subject matches `subject` (suffix match), in the
-        order of `subjects(dim)`, and their value set. Cached: an answer repeats its subjects
-        (予算額 ten times), and each lookup would scan every subject and value again."""
-        key = (dim, subject)
+    def same_subject(self, dim: str, subject: str, topic: str = "") -> tuple[list[Quantity], set[Decimal]]:
+        """The source's values of `dim` whose subject matches `subject` (suffix match) and whose
+        topic agrees with `topic`, in the order of `subjects(dim)`, and their value set. Cached:
+        an answer repeats its subjects (予算額 ten times), and each lookup would scan every
+        subject and value again."""
+        key = (dim, subject, topic)
         hit = self.by_same_subject.get(key)
         if hit is None:
-            found = [s for name, facts in self.subjects(dim).items() if subjects_match(subject, name) for s in facts]
+            found = [s for name, facts in self.subjects(dim).items() if subjects_match(subject, name)
+                     for s in facts if topics_agree(topic, s.topic)]
+            # 高齢者世帯の上限 is compared with the source's 高齢者世帯は上限…, not with its plain 上限…
+            specific = [s for s in found if topic and s.topic]
+            if specific:
+                found = specific
             hit = self.by_same_subject[key] = (found, {s.value for s in found})
         return hit
+
+    def same_topic(self, dim: str, name: str) -> list[Quantity]:
+        """The source's values of `dim` whose topic matches `name` (高齢者世帯は上限120万円 for
+        an answer's 高齢者世帯100万円)."""
+        self.subjects(dim)  # reads every topic with its subject
+        return [s for s in self.by_dim.get(dim, ()) if s.topic and subjects_match(name, s.topic)]
+
+    def label(self, q: Quantity) -> str:
+        """How a message names what `q` is the value of: its subject, with its topic if any."""
+        subject = self.subject(q)
+        return f"{q.topic}の{subject}" if q.topic and subject else subject or q.topic
 
     def ref(self, start: int, end: int) -> SourceRef:
         return SourceRef(start, end, self.text[start:end])
@@ -385,20 +402,34 @@ def _equal(q: Quantity, s: Quantity) -> bool:
     return q.value == s.value
 
 
+def topics_agree(a: str, b: str) -> bool:
+    """Topics agree unless both are given and differ (本事業の予算額 and 予算額 agree)."""
+    return not a or not b or subjects_match(a, b)
+
+
 def _subject_values(q: Quantity, subject: str, source: Source) -> tuple[list[Quantity], bool]:
-    """The source's values for `subject` (that of `q`), and whether one of them equals `q`."""
-    same_subject, values = source.same_subject(q.dim, subject)
+    """The source's values for `subject` (that of `q`, with its topic), and whether one of them
+    equals `q`. When no source value has that subject, an answer's subject may be a source
+    value's topic (高齢者世帯100万円 against 高齢者世帯は上限120万円)."""
+    same_subject, values = source.same_subject(q.dim, subject, q.topic)
+    if not same_subject and not q.topic:
+        same_subject = source.same_topic(q.dim, subject)
+        values = {s.value for s in same_subject}
     if q.dim != "time" and not q.approx:
         # For an exact value outside times `_equal` is `==`, and Decimal hashes agree with ==.
         return same_subject, q.value in values
     return same_subject, any(_equal(q, s) for s in same_subject)
 
 
-def _held_for_subject(subject: str, same_value: list[Quantity], source: Source) -> bool:
-    """Whether the source gives one of `same_value` (its values equal to the answer's) for
-    `subject`: then the answer's value is supported and the subject's other values (whose
-    subjects are costly to read for a whole source) need not be looked at."""
-    return any(subjects_match(subject, source.subject(s)) for s in same_value)
+def _held_for_subject(q: Quantity, same_value: list[Quantity], source: Source) -> bool:
+    """Whether the source gives one of `same_value` (its values equal to the answer's) for the
+    subject and topic of `q`: then the answer's value is supported and the subject's other values
+    (whose subjects are costly to read for a whole source) need not be looked at."""
+    assert q.subject is not None
+    # With a topic, only a value under the same topic settles it (`same_subject` prefers those).
+    return any(subjects_match(q.subject, source.subject(s))
+               and (subjects_match(q.topic, s.topic) if q.topic else topics_agree(q.topic, s.topic))
+               for s in same_value)
 
 
 def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence[Computed]) -> FactMatch | None:
@@ -420,15 +451,20 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
     else:
         same_value = list(source.by_value.get((q.dim, q.value), ()))
     if q.subject:
-        if same_value and _held_for_subject(q.subject, same_value, source):
+        if same_value and _held_for_subject(q, same_value, source):
             return None
         same_subject, equal = _subject_values(q, q.subject, source)
         if same_subject and not equal:
             s = same_subject[0]
-            other = source.subject(same_value[0]) if same_value else ""
+            other = source.label(same_value[0]) if same_value else ""
             moved = f"（{q.text}は元の文章では「{other}」の値です）" if other else ""
+            # The subject both name, or the source's topic the answer's subject matched.
+            if q.topic and s.topic:
+                name = source.label(s)
+            else:
+                name = source.subject(s) if subjects_match(q.subject, source.subject(s)) else s.topic
             return FactMatch(q.start, q.end, q.text, kind, "contradicts",
-                             f"元の文章では「{source.subject(s)}」は{source.text[s.start:s.end]}です{moved}",
+                             f"元の文章では「{name}」は{source.text[s.start:s.end]}です{moved}",
                              source.ref(s.start, s.end))
     if same_value:
         return None

@@ -3,7 +3,8 @@
 Works on text folded by `textnorm.fold` (one character for one, so offsets are offsets into the
 original). A quantity is a normalized value in a dimension: amounts in yen (12,000千円 =
 1,200万円 = 12,000,000), lengths in metres, areas in square metres, weights in grams, durations
-in seconds or months, ratios (3割 = 30 % = 0.3), times of day in minutes (午後5時 = 17時 = 17:00),
+in seconds or months, ratios (3割 = 30 % = 0.3), times of day in minutes (午後5時 = 17時 = 17:00,
+正午 = 12時),
 counts per counter (人 and 名 are one counter), dates as (year, month, day) with the weekday
 written beside them, years and fiscal years (令和7年度 = 2025年度).
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, insort
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -89,9 +90,12 @@ _DATE = re.compile(
     r")"
 )
 _TIME = re.compile(
-    r"(?=[午\d])(?:(?P<ampm>午前|午後)?\s*(?P<h>\d{1,2})\s*時(?!間|点|代|期|限)(?:\s*(?P<mi>\d{1,2})\s*分(?!間)|(?P<half>半))?"
-    r"|(?<![\d:.])(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:]))"
+    r"(?=[午\d正])(?:(?P<ampm>午前|午後)?\s*(?P<h>\d{1,2})\s*時(?!間|点|代|期|限)(?:\s*(?P<mi>\d{1,2})\s*分(?!間)|(?P<half>半))?"
+    r"|(?<![\d:.])(?P<h2>\d{1,2}):(?P<m2>\d{2})(?![\d:])"
+    r"|(?P<noon>正午))"
 )
+# What a sentence with a time holds (the time pattern runs only on those sentences).
+TIME_ANCHORS = ("時", ":", "正午")
 _QUANTITY = re.compile(
     # Arabic-led numbers (1万2千 too); 漢数字-led ones only right before a unit (三つ, 百二十件).
     rf"(?=[第\d{_KDIGITS}])(?P<ord>第)?(?P<num>{_ARABIC}(?:兆|億|万|千)?(?:{_PART})*|(?:[{_KDIGITS}]+(?:兆|億|万|千)?)+(?=\s*(?:{_UNIT_ALT})))"
@@ -120,6 +124,8 @@ _SUBJECT_AFTER = re.compile(r"\s*の\s*([一-鿿々〆ヶァ-ヺーA-Za-z]{1,12}
 _CLAUSE_REV = re.compile(r"[^。\n\t;；]*")
 _SUBJECT_TAIL_REV = re.compile(
     r"(?:\s|" + "|".join(re.escape(w[::-1]) for w in sorted(SUBJECT_TAIL_WORDS, key=len, reverse=True)) + ")*")
+# Tail words that make the value a total (reversed): 合計, 総額 and 計 (合計 holds 計).
+_AGGREGATE_REV = ("計", "額総")
 _PAREN_REV = re.compile(r"[)）][^()（）]{0,20}[(（]")
 _SUBJECT_RUN_REV = re.compile(r"[一-鿿々〆ヶァ-ヺーA-Za-z]+")
 
@@ -135,16 +141,18 @@ class Quantity:
     approx: bool
     subject: str | None  # None until asked for (`subject_of`): most source values never are
     small_structural: bool = False  # 3点, 2つ: may be the answer's own structure
+    topic: str = ""  # the noun the subject belongs to (高齢者世帯 in 高齢者世帯は上限120万円), with the subject
 
 
 def subject_of(folded: str, q: Quantity) -> str:
     """The subject of `q` in `folded` (computed once)."""
     if q.subject is None:
-        subject = subject_before(folded, q.start)
+        subject, at = _read_subject(folded, q.start)
         if q.dim.startswith("count:"):
             after = _SUBJECT_AFTER.match(folded, q.end)
             if after:
-                subject = after.group(1)
+                subject, at = after.group(1), -1
+        q.topic = topic_before(folded, at) if subject and at >= 0 else ""
         q.subject = subject
     return q.subject
 
@@ -224,18 +232,41 @@ SUBJECT_WINDOW = 24
 
 def subject_before(text: str, start: int) -> str:
     """The subject run right before offset `start`: in the clause, after particles and words
-    such as 約 or 合計 and a short parenthesis (as `_CLAUSE_TAIL`, `_SUBJECT_TAIL`,
-    `_PAREN_TAIL` and `_SUBJECT_RUN` read it, on the reversed window)."""
+    such as 約 and a short parenthesis; none for a total (合計, 総額, 計 before the value)."""
+    return _read_subject(text, start)[0]
+
+
+def _read_subject(text: str, start: int) -> tuple[str, int]:
+    """`subject_before` and the offset where the subject starts (read on the reversed window)."""
     r = text[max(0, start - SUBJECT_WINDOW) : start][::-1]
-    r = r[: _CLAUSE_REV.match(r).end()]  # type: ignore[union-attr]
-    r = r[_SUBJECT_TAIL_REV.match(r).end() :]  # type: ignore[union-attr]
-    if r.startswith((")", "）")):
-        paren = _PAREN_REV.match(r)
+    end = _CLAUSE_REV.match(r).end()  # type: ignore[union-attr]
+    i = _SUBJECT_TAIL_REV.match(r, 0, end).end()  # type: ignore[union-attr]
+    if any(w in r[:i] for w in _AGGREGATE_REV):
+        return "", -1  # 相談件数は合計200件: a total over the subject, not a value of it
+    if r.startswith((")", "）"), i):
+        paren = _PAREN_REV.match(r, i, end)
         if paren:
-            r = r[paren.end() :]
-            r = r[_SUBJECT_TAIL_REV.match(r).end() :]  # type: ignore[union-attr]
-    m = _SUBJECT_RUN_REV.match(r)
-    return m.group()[::-1] if m else ""
+            i = _SUBJECT_TAIL_REV.match(r, paren.end(), end).end()  # type: ignore[union-attr]
+    m = _SUBJECT_RUN_REV.match(r, i, end)
+    if not m:
+        return "", -1
+    return m.group()[::-1], start - m.end()
+
+
+_TOPIC_REV = re.compile(r"[はの]([一-鿿々〆ヶァ-ヺーA-Za-z]{2,})")
+
+
+def topic_before(text: str, at: int) -> str:
+    """The noun right before the subject starting at `at`, joined to it by は or の (高齢者世帯は
+    上限, 本事業の予算額): whose subject it is. None after a digit (令和7年度の: a time, not a
+    thing) or when the subject stands alone."""
+    if at < 3 or text[at - 1] not in "はの":
+        return ""
+    r = text[max(0, at - 16) : at][::-1]
+    m = _TOPIC_REV.match(r)
+    if not m or (m.end() < len(r) and r[m.end()].isdigit()):
+        return ""
+    return m.group(1)[::-1]
 
 
 def subjects_match(a: str, b: str) -> bool:
@@ -256,9 +287,9 @@ _ISO = re.compile(r"\d(?<![\d/.\-]\d)\d{3}([.\-])\d{1,2}\1\d{1,2}(?![\d.\-])")
 # 年, 月, a slash or 2026-04-01 / 2026.4.1; a time 時 or a colon).
 
 
-def _finditer(pattern: re.Pattern[str], folded: str, anchors: str) -> Iterator[re.Match[str]]:
+def _finditer(pattern: re.Pattern[str], folded: str, anchors: Iterable[str]) -> Iterator[re.Match[str]]:
     """Matches of `pattern` inside each sentence (a run of characters other than 。 and a line
-    break) that holds one of the `anchors` characters. The sentences are found from the anchors'
+    break) that holds one of the `anchors` strings. The sentences are found from the anchors'
     offsets (str.find) rather than by scanning every sentence."""
     starts: set[int] = set()
     for ch in anchors:
@@ -348,8 +379,10 @@ def _looks_like_date(text: str, at: int) -> bool:
 
 def find_times(folded: str) -> list[Quantity]:
     out: list[Quantity] = []
-    for m in _finditer(_TIME, folded, "時:"):
-        if m.group("h2"):
+    for m in _finditer(_TIME, folded, TIME_ANCHORS):
+        if m.group("noon"):
+            h, mi = 12, 0
+        elif m.group("h2"):
             h, mi = int(m.group("h2")), int(m.group("m2"))
         else:
             h = int(m.group("h"))
@@ -360,7 +393,7 @@ def find_times(folded: str) -> list[Quantity]:
             continue
         value = Decimal(h * 60 + mi)
         # A bare 5時 may be 5:00 or 17:00; the raw field holds the 12-hour reading for the lookup.
-        raw = Decimal((h % 12) * 60 + mi) if not m.group("ampm") and not m.group("h2") and h <= 12 else value
+        raw = Decimal((h % 12) * 60 + mi) if m.group("h") and not m.group("ampm") and h <= 12 else value
         start = m.start()
         while start < m.end() and folded[start].isspace():
             start += 1
