@@ -58,11 +58,22 @@ def test_the_set_is_large_enough_and_covers_every_group() -> None:
     assert sum(1 for c in CASES if c.flagged) >= 60 and sum(1 for c in CASES if not c.flagged) >= 60
 
 
-@pytest.mark.parametrize("i", range(len(CASES)), ids=[f"{c.group}-{i}" for i, c in enumerate(CASES)])
-def test_case(i: int) -> None:
-    case = CASES[i]
-    if i in KNOWN_MISSES:
-        pytest.xfail(KNOWN_MISSES[i])
+# Each set with its expected failures and the prefix of its test ids.
+SETS: dict[str, tuple[list[Case], dict[int, str]]] = {
+    "": (CASES, KNOWN_MISSES),
+    "held-out-": (HELD_OUT, KNOWN_MISSES_HELD_OUT),
+    "held-out-2-": (HELD_OUT_2, KNOWN_MISSES_HELD_OUT_2),
+}
+PARAMS = [(prefix, i) for prefix, (cases, _) in SETS.items() for i in range(len(cases))]
+
+
+@pytest.mark.parametrize(("prefix", "i"), PARAMS,
+                         ids=[f"{p}{SETS[p][0][i].group}-{i}" for p, i in PARAMS])
+def test_case(prefix: str, i: int) -> None:
+    cases, misses = SETS[prefix]
+    case = cases[i]
+    if i in misses:
+        pytest.xfail(misses[i])
     got = flagged(case)
     _tp, fp, fn = score(case, got)
     assert (fp, fn) == (0, 0), f"answer {case.answer!r}: expected {case.flagged}, flagged {got}"
@@ -76,6 +87,12 @@ def test_derived_values_are_never_called_wrong() -> None:
     assert f.data.get("derived") is True and "計算" in f.message
     assert "誤り" not in f.message and "合わない" not in f.message
     assert f.data["items"][0]["status"] == "derived"
+
+
+def test_second_held_out_set_covers_every_group() -> None:
+    groups = Counter(c.group for c in HELD_OUT_2)
+    assert set(groups) == set(Counter(c.group for c in CASES))
+    assert len(HELD_OUT_2) >= 50
 
 
 def figures(cases: list[Case]) -> dict[str, tuple[float, float, int]]:
@@ -102,30 +119,3 @@ if __name__ == "__main__":
         print(f"{'group':<10} {'cases':>5} {'precision':>9} {'recall':>6}")
         for group, (p, r, n) in figures(cases).items():
             print(f"{group:<10} {n:>5} {p:>9.2f} {r:>6.2f}")
-
-
-@pytest.mark.parametrize("i", range(len(HELD_OUT)), ids=[f"held-out-{c.group}-{i}" for i, c in enumerate(HELD_OUT)])
-def test_held_out_case(i: int) -> None:
-    case = HELD_OUT[i]
-    if i in KNOWN_MISSES_HELD_OUT:
-        pytest.xfail(KNOWN_MISSES_HELD_OUT[i])
-    got = flagged(case)
-    _, fp, fn = score(case, got)
-    assert (fp, fn) == (0, 0), f"answer {case.answer!r}: expected {case.flagged}, flagged {got}"
-
-
-def test_second_held_out_set_covers_every_group() -> None:
-    groups = Counter(c.group for c in HELD_OUT_2)
-    assert set(groups) == set(Counter(c.group for c in CASES))
-    assert len(HELD_OUT_2) >= 50
-
-
-@pytest.mark.parametrize("i", range(len(HELD_OUT_2)),
-                         ids=[f"held-out-2-{c.group}-{i}" for i, c in enumerate(HELD_OUT_2)])
-def test_second_held_out_case(i: int) -> None:
-    case = HELD_OUT_2[i]
-    if i in KNOWN_MISSES_HELD_OUT_2:
-        pytest.xfail(KNOWN_MISSES_HELD_OUT_2[i])
-    got = flagged(case)
-    _, fp, fn = score(case, got)
-    assert (fp, fn) == (0, 0), f"answer {case.answer!r}: expected {case.flagged}, flagged {got}"
