@@ -255,3 +255,42 @@ def test_an_answer_subject_may_be_the_source_values_topic() -> None:
     (found,) = find_unsupported("高齢者世帯の上限は100万円です。", src)
     assert found.detail.startswith("元の文章では「高齢者世帯の上限」は120万円です")
     assert find_unsupported("高齢者世帯の上限は120万円、ほかは上限100万円です。", src) == []
+
+
+# Conversions a faithful answer makes (none flagged) and the wrong values beside them (flagged),
+# found by trying variations of the second held-out set's documents.
+CONVERSIONS = [
+    ("総事業費は3億5,000万円です。", "総事業費は3億5千万円です。", []),
+    ("予算は5千万円です。", "予算は50,000千円です。", []),
+    ("予算は3百万円です。", "予算は300万円です。", []),
+    ("予算は5千万円です。", "予算は500万円です。", ["500万円"]),
+    ("補助額は工事費の2分の1です。", "補助額は工事費の50%です。", []),
+    ("補助額は工事費の3分の1です。", "補助額は工事費の約33%です。", []),
+    ("補助額は工事費の3分の1です。", "補助額は工事費の三分の一です。", []),
+    ("補助額は工事費の3分の1です。", "補助額は工事費の3分の2です。", ["3分の2"]),
+    ("補助額は工事費の3分の1です。", "補助額は工事費の50%です。", ["50%"]),
+    ("第3回の会議です。", "3回目の会議です。", []),
+    ("第2回の説明会", "3回目の説明会", ["3回"]),
+    ("説明は1時間30分です。", "説明は90分です。", []),
+    ("会議は1時間30分を予定", "会議は1時間半を予定", []),
+    ("会議は1時間30分を予定", "会議は2時間30分を予定", ["2時間30分"]),
+    ("期間は18か月です。", "期間は1年半です。", []),
+    ("期間は1年半です。", "期間は2年半です。", ["2年半"]),
+    ("2025年半ばに開始します。", "2025年半ばに開始します。", []),
+    ("満足度は72.5%でした。", "満足度は7割超でした。", []),
+    ("参加者は100人でした。", "参加者は100人程度でした。", []),
+    ("参加者は100人でした。", "参加者は200人程度でした。", ["200人"]),
+    ("電話 06-6208-8111", "電話06(6208)8111", []),
+    ("電話 06-6208-8111", "電話06(6208)8112", ["06(6208)8112"]),
+]
+
+
+@pytest.mark.parametrize(("source", "answer", "expected"), CONVERSIONS)
+def test_conversions_are_accepted_and_wrong_values_flagged(source: str, answer: str, expected: list[str]) -> None:
+    assert [f.text for f in find_unsupported(answer, Source.of([source]))] == expected
+
+
+def test_a_span_between_two_times_is_a_derived_duration() -> None:
+    (found,) = find_unsupported("受付時間は8時間です。", Source.of(["受付は午前9時から午後5時までです。"]))
+    assert (found.text, found.status) == ("8時間", "derived")
+    assert "午後5時 － 午前9時" in found.detail

@@ -219,9 +219,9 @@ class Source:
         hit = self.by_same_subject.get(key)
         if hit is None:
             found = [s for name, facts in self.subjects(dim).items() if subjects_match(subject, name)
-                     for s in facts if topics_agree(topic, s.topic)]
+                     for s in facts if not topic or topics_agree(topic, self.topic(s))]
             # 高齢者世帯の上限 is compared with the source's 高齢者世帯は上限…, not with its plain 上限…
-            specific = [s for s in found if topic and s.topic]
+            specific = [s for s in found if topic and self.topic(s)]
             if specific:
                 found = specific
             hit = self.by_same_subject[key] = (found, {s.value for s in found})
@@ -230,13 +230,15 @@ class Source:
     def same_topic(self, dim: str, name: str) -> list[Quantity]:
         """The source's values of `dim` whose topic matches `name` (高齢者世帯は上限120万円 for
         an answer's 高齢者世帯100万円)."""
-        self.subjects(dim)  # reads every topic with its subject
-        return [s for s in self.by_dim.get(dim, ()) if s.topic and subjects_match(name, s.topic)]
+        return [s for s in self.by_dim.get(dim, ()) if self.subject(s) and subjects_match(name, self.topic(s))]
 
     def label(self, q: Quantity) -> str:
         """How a message names what `q` is the value of: its subject, with its topic if any."""
-        subject = self.subject(q)
-        return f"{q.topic}の{subject}" if q.topic and subject else subject or q.topic
+        subject, topic = self.subject(q), self.topic(q)
+        return f"{topic}の{subject}" if topic and subject else subject or topic
+
+    def topic(self, q: Quantity) -> str:
+        return quantities.topic_of(self.folded, q)
 
     def ref(self, start: int, end: int) -> SourceRef:
         return SourceRef(start, end, self.text[start:end])
@@ -265,7 +267,7 @@ def find_unsupported(output: str, source: Source, computed: Sequence[Computed] =
     skip += [(d.start, d.end) for d in dates] + [(t.start, t.end) for t in times]
     qs = times + quantities.find_quantities(folded, skip)
     for q in qs:
-        quantities.subject_of(folded, q)
+        quantities.topic_of(folded, q)  # and the subject
     out: list[FactMatch] = []
     answer_years = [d for d in dates if d.year is not None]
     for d in dates:
@@ -411,7 +413,7 @@ def _subject_values(q: Quantity, subject: str, source: Source) -> tuple[list[Qua
     """The source's values for `subject` (that of `q`, with its topic), and whether one of them
     equals `q`. When no source value has that subject, an answer's subject may be a source
     value's topic (高齢者世帯100万円 against 高齢者世帯は上限120万円)."""
-    same_subject, values = source.same_subject(q.dim, subject, q.topic)
+    same_subject, values = source.same_subject(q.dim, subject, q.topic or "")
     if not same_subject and not q.topic:
         same_subject = source.same_topic(q.dim, subject)
         values = {s.value for s in same_subject}
@@ -428,7 +430,7 @@ def _held_for_subject(q: Quantity, same_value: list[Quantity], source: Source) -
     assert q.subject is not None
     # With a topic, only a value under the same topic settles it (`same_subject` prefers those).
     return any(subjects_match(q.subject, source.subject(s))
-               and (subjects_match(q.topic, s.topic) if q.topic else topics_agree(q.topic, s.topic))
+               and (not q.topic or subjects_match(q.topic, source.topic(s)))
                for s in same_value)
 
 
@@ -459,10 +461,10 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
             other = source.label(same_value[0]) if same_value else ""
             moved = f"（{q.text}は元の文章では「{other}」の値です）" if other else ""
             # The subject both name, or the source's topic the answer's subject matched.
-            if q.topic and s.topic:
+            if q.topic and source.topic(s):
                 name = source.label(s)
             else:
-                name = source.subject(s) if subjects_match(q.subject, source.subject(s)) else s.topic
+                name = source.subject(s) if subjects_match(q.subject, source.subject(s)) else source.topic(s)
             return FactMatch(q.start, q.end, q.text, kind, "contradicts",
                              f"元の文章では「{name}」は{source.text[s.start:s.end]}です{moved}",
                              source.ref(s.start, s.end))
@@ -533,6 +535,16 @@ def _derived(q: Quantity, candidates: list[Quantity], source: Source) -> FactMat
     if len(vals) >= 3 and abs(sum(v.value for v in vals) - q.value) <= tol:
         return FactMatch(q.start, q.end, q.text, kind, "derived",
                          "元の文章にそのままの形では見当たりません。元の値の合計の可能性があります")
+    if q.dim == "dur_s":
+        # 受付時間は8時間 for 午前9時から午後5時まで: the span between two times of day (minutes).
+        times = source.by_dim.get("time", [])[:_MAX_PAIRS_PER_DIM]
+        for a, b in combinations(times, 2):
+            if a.value != b.value and abs(abs(a.value - b.value) * 60 - q.value) <= tol:
+                x, y = (a, b) if a.value > b.value else (b, a)
+                formula = f"{source.text[x.start:x.end]} － {source.text[y.start:y.end]}"
+                return FactMatch(q.start, q.end, q.text, kind, "derived",
+                                 f"元の文章にそのままの形では見当たりません。計算した値の可能性があります（{formula}）",
+                                 source.ref(y.start, y.end))
     if q.dim == "ratio":
         counts = [s for s in source.quantities if s.dim.startswith("count:") or s.dim in ("yen", "num")]
         counts = counts[:_MAX_PAIRS_PER_DIM]

@@ -53,6 +53,7 @@ EMAIL = re.compile(r"(?<![A-Za-z0-9.+_-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-
 # The lookahead names the characters a phone can start with, so the regex engine skips to them
 # instead of trying the lookbehind at every character.
 PHONE = re.compile(r"(?=[(0+])(?<![\d-])(?:\(0\d{1,4}\)\s*\d{1,4}-\d{3,4}|0\d{1,4}-\d{1,4}-\d{3,4}|0120-?\d{3}-?\d{3}"
+                   r"|0\d{1,4}\(\d{1,4}\)\d{3,4}"  # 06(6208)8111
                    r"|\+81[-\s]?\d{1,4}-\d{1,4}-\d{3,4})(?![\d-])")
 _URL_TAIL = ".,)。、」』）"
 

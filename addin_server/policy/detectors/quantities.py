@@ -32,7 +32,9 @@ WEEKDAYS = "月火水木金土日"  # date.weekday(): Monday is 0
 _KDIGITS = "〇一二三四五六七八九十百千"
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 # A number: Arabic or 漢数字 parts, each with an optional multiplier (3億5,000万, 12,000千, 1万2千).
-_PART = rf"(?:{_ARABIC}|[{_KDIGITS}]+)(?:兆|億|万|千)?"
+# Multipliers, compound ones first (3億5千万円: 5千万 is one part).
+_MULT = "兆|億|千万|百万|万|千"
+_PART = rf"(?:{_ARABIC}|[{_KDIGITS}]+)(?:{_MULT})?"
 _NUMBER = rf"(?:{_PART})+"
 
 # unit -> (dimension, factor to the dimension's base). Longest first in the pattern.
@@ -98,15 +100,21 @@ _TIME = re.compile(
 TIME_ANCHORS = ("時", ":", "正午")
 _QUANTITY = re.compile(
     # Arabic-led numbers (1万2千 too); 漢数字-led ones only right before a unit (三つ, 百二十件).
-    rf"(?=[第\d{_KDIGITS}])(?P<ord>第)?(?P<num>{_ARABIC}(?:兆|億|万|千)?(?:{_PART})*|(?:[{_KDIGITS}]+(?:兆|億|万|千)?)+(?=\s*(?:{_UNIT_ALT})))"
+    rf"(?=[第\d{_KDIGITS}])(?P<ord>第)?(?P<num>{_ARABIC}(?:{_MULT})?(?:{_PART})*|(?:[{_KDIGITS}]+(?:{_MULT})?)+(?=\s*(?:{_UNIT_ALT})))"
     rf"\s*(?P<unit>{_UNIT_ALT})?"
 )
-# 1年6か月 and 4割5分 as one value. The shared leading digit run lets the regex engine skip
-# straight to digits.
+# 1年6か月, 1年半, 1時間30分, 1時間半 and 4割5分 as one value. The shared leading digit run lets
+# the regex engine skip straight to digits.
 _COMPOUND = re.compile(
     r"(?P<n>\d+)\s*(?:年\s*(?P<mo>\d+)\s*(?:か|ヶ|カ|ケ|ヵ|箇)月(?:間)?"
+    r"|時間\s*(?P<hm>\d+)\s*分(?:間)?|(?P<hhalf>時間半)|(?P<yhalf>年半)(?!ば)"
     r"|割\s*(?P<bu>\d)\s*分(?:\s*(?P<rin>\d)\s*厘)?)"
 )
+# Fractions (2分の1, 三分の一) as ratios; run only on sentences holding 分の.
+_KFRACTION = "〇一二三四五六七八九十百"
+_FRACTION = re.compile(rf"(?P<den>\d+|[{_KFRACTION}]+)\s*分の\s*(?P<num>\d+|[{_KFRACTION}]+)")
+# After a value: it is approximate (7割超, 3割強, 100人程度).
+_APPROX_AFTER = re.compile(r"\s*(?:超|強|弱|余り?|程度|前後|近く|ほど|くらい|ぐらい)")
 _APPROX = re.compile(r"(?:約|およそ|概ね|おおむね|ほぼ|推計|最大|最大で|最小|最低|最高)\s*$")
 # Stripped from the end of the text before a number to reach its subject (with white space).
 SUBJECT_TAIL_WORDS = ("約", "およそ", "概ね", "おおむね", "ほぼ", "合計", "総額", "計", "最大", "最小", "最高",
@@ -124,8 +132,6 @@ _SUBJECT_AFTER = re.compile(r"\s*の\s*([一-鿿々〆ヶァ-ヺーA-Za-z]{1,12}
 _CLAUSE_REV = re.compile(r"[^。\n\t;；]*")
 _SUBJECT_TAIL_REV = re.compile(
     r"(?:\s|" + "|".join(re.escape(w[::-1]) for w in sorted(SUBJECT_TAIL_WORDS, key=len, reverse=True)) + ")*")
-# Tail words that make the value a total (reversed): 合計, 総額 and 計 (合計 holds 計).
-_AGGREGATE_REV = ("計", "額総")
 _PAREN_REV = re.compile(r"[)）][^()（）]{0,20}[(（]")
 _SUBJECT_RUN_REV = re.compile(r"[一-鿿々〆ヶァ-ヺーA-Za-z]+")
 
@@ -141,7 +147,8 @@ class Quantity:
     approx: bool
     subject: str | None  # None until asked for (`subject_of`): most source values never are
     small_structural: bool = False  # 3点, 2つ: may be the answer's own structure
-    topic: str = ""  # the noun the subject belongs to (高齢者世帯 in 高齢者世帯は上限120万円), with the subject
+    topic: str | None = None  # the noun the subject belongs to (高齢者世帯 in 高齢者世帯は上限120万円; `topic_of`)
+    subject_at: int = -1  # where the subject starts (-1: none, or after the value)
 
 
 def subject_of(folded: str, q: Quantity) -> str:
@@ -152,9 +159,16 @@ def subject_of(folded: str, q: Quantity) -> str:
             after = _SUBJECT_AFTER.match(folded, q.end)
             if after:
                 subject, at = after.group(1), -1
-        q.topic = topic_before(folded, at) if subject and at >= 0 else ""
-        q.subject = subject
+        q.subject, q.subject_at = subject, at if subject else -1
     return q.subject
+
+
+def topic_of(folded: str, q: Quantity) -> str:
+    """The topic of `q`'s subject in `folded` (computed once, after the subject)."""
+    if q.topic is None:
+        subject_of(folded, q)
+        q.topic = topic_before(folded, q.subject_at) if q.subject_at >= 0 else ""
+    return q.topic
 
 
 class DateFact(NamedTuple):
@@ -188,8 +202,8 @@ def _dec(s: str) -> Decimal | None:
 
 
 _PLAIN = re.compile(_ARABIC)
-_MULTIPLIERS = {"兆": 10**12, "億": 10**8, "万": 10**4, "千": 1000}
-_NUMBER_PART = re.compile(rf"(?P<n>{_ARABIC}|[{_KDIGITS}]+)(?P<mult>兆|億|万|千)?")
+_MULTIPLIERS = {"兆": 10**12, "億": 10**8, "千万": 10**7, "百万": 10**6, "万": 10**4, "千": 1000}
+_NUMBER_PART = re.compile(rf"(?P<n>{_ARABIC}|[{_KDIGITS}]+)(?P<mult>{_MULT})?")
 
 
 def parse_number(s: str) -> Decimal | None:
@@ -241,7 +255,7 @@ def _read_subject(text: str, start: int) -> tuple[str, int]:
     r = text[max(0, start - SUBJECT_WINDOW) : start][::-1]
     end = _CLAUSE_REV.match(r).end()  # type: ignore[union-attr]
     i = _SUBJECT_TAIL_REV.match(r, 0, end).end()  # type: ignore[union-attr]
-    if any(w in r[:i] for w in _AGGREGATE_REV):
+    if i and ("計" in r[:i] or "額総" in r[:i]):  # 合計, 総額 or 計 (reversed)
         return "", -1  # 相談件数は合計200件: a total over the subject, not a value of it
     if r.startswith((")", "）"), i):
         paren = _PAREN_REV.match(r, i, end)
@@ -416,13 +430,25 @@ def find_quantities(folded: str, skip: list[tuple[int, int]], *, answer: bool = 
             continue
         if m.group("mo"):
             dim, value = "dur_mo", Decimal(int(m.group("n")) * 12 + int(m.group("mo")))
+        elif m.group("hm") or m.group("hhalf"):
+            dim, value = "dur_s", Decimal(int(m.group("n")) * 3600 + int(m.group("hm") or 30) * 60)
+        elif m.group("yhalf"):
+            dim, value = "dur_mo", Decimal(int(m.group("n")) * 12 + 6)
         else:
             dim = "ratio"
             value = (Decimal(m.group("n")) / 10 + Decimal(m.group("bu")) / 100
                      + Decimal(m.group("rin") or 0) / 1000)
         start = m.start()
-        out.append(Quantity(start, m.end(), m.group(), dim, value, value,
-                            bool(_APPROX.search(folded[max(0, start - 6) : start])), None))
+        out.append(Quantity(start, m.end(), m.group(), dim, value, value, answer and _approx(folded, start, m.end()),
+                            None))
+        insort(skip, (m.start(), m.end()))
+    for m in _finditer(_FRACTION, folded, ("分の",)):
+        den, num = kanji_to_int(m.group("den")), kanji_to_int(m.group("num"))
+        if not den or num is None or num > den or _overlaps(skip, m.start(), m.end()):
+            continue
+        value = Decimal(num) / Decimal(den)
+        out.append(Quantity(m.start(), m.end(), m.group(), "ratio", value, value,
+                            answer and _approx(folded, m.start(), m.end()), None))
         insort(skip, (m.start(), m.end()))
     n = len(folded)
     # `_overlaps` inlined on plain int lists: about half the matches fall in a skipped span.
@@ -477,12 +503,18 @@ def find_quantities(folded: str, skip: list[tuple[int, int]], *, answer: bool = 
             start = m.start("ord")
         else:
             start = num_start
-        approx = answer and bool(_APPROX.search(folded, max(0, start - 6), start))
+        approx = answer and _approx(folded, start, end)
         small = dim in _STRUCTURAL_DIMS and value < 10
-        if unit == "つ" and folded[end : end + 1] == "目":
-            dim, small = "ord:つ", True
+        if end < n and folded[end] == "目" and dim.startswith("count:"):
+            # 3回目 = 第3回; 2つ目 may be the answer's own structure
+            dim, small = "ord:" + dim[6:], small or unit == "つ"
         out.append(Quantity(start, end, folded[start:end], dim, value, raw, approx, None, small))
     return out
+
+
+def _approx(folded: str, start: int, end: int) -> bool:
+    """Whether the value at [start, end) is written as approximate (約3割, 7割超)."""
+    return bool(_APPROX.search(folded, max(0, start - 6), start) or _APPROX_AFTER.match(folded, end))
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
