@@ -202,6 +202,8 @@ def _straight_subject_before(text: str, start: int) -> str:
     if s.endswith((")", "）")):
         s = _TAIL.sub("", _PAREN.sub("", s))
     m = _RUN.search(s)
+    if m and s.endswith("延べ", 0, m.start()):
+        return "延べ" + m.group()
     return m.group() if m else ""
 
 
@@ -224,7 +226,7 @@ def test_subject_before_matches_the_straightforward_reading(seed: int) -> None:
     rng = random.Random(4000 + seed)
     pieces = ["大人", "予算額", "は", "約", "合計", "として", "とも", "の", "（税込）", "(注)", "、", " ", "\n",
               "。", "で", "も", "ずつ", "最大", "おおむね", "ほぼ", "計", "=", "利用料", "ア", "A", "総額", "と", "て",
-              "し", "合", "概ね", "（", ")", "；", "\t", "ず", "つ"]
+              "し", "合", "概ね", "（", ")", "；", "\t", "ず", "つ", "延べ", "べ"]
     for _ in range(200):
         s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) + "1"
         assert quantities.subject_before(s, len(s) - 1) == _straight_subject_before(s, len(s) - 1), s

@@ -294,3 +294,31 @@ def test_a_span_between_two_times_is_a_derived_duration() -> None:
     (found,) = find_unsupported("受付時間は8時間です。", Source.of(["受付は午前9時から午後5時までです。"]))
     assert (found.text, found.status) == ("8時間", "derived")
     assert "午後5時 － 午前9時" in found.detail
+
+
+# Names, years and totals beside them (same origin as CONVERSIONS).
+BESIDE = [
+    ("担当：こども青少年局子育て支援部", "こども青少年局子育て支援部が担当します。", []),
+    ("担当：こども青少年局子育て支援部", "担当はこども青少年局子育て推進部です。", ["推進部"]),
+    ("第1部は講演、第2部は討論です。", "第1部で講演、第2部で討論を行います。", []),
+    ("本事業は個人情報の保護に関する法律に基づき実施します。", "本事業は個人情報保護法に基づき実施します。", []),
+    ("本事業は個人情報の保護に関する法律に基づき実施します。", "本事業は情報公開法に基づき実施します。", ["情報公開法"]),
+    ("詳しくはホームページをご覧ください。", "詳しくは大阪市のホームページをご覧ください。", []),
+    ("令和6年度の予算額は5,000万円、令和7年度の予算額は6,000万円です。", "令和7年度の予算額は5,000万円です。",
+     ["5,000万円"]),
+    ("令和6年度の予算額は5,000万円、令和7年度の予算額は6,000万円です。", "2025年度の予算額は6,000万円です。", []),
+    ("令和6年度の予算額は5,000万円、令和7年度の予算額は6,000万円です。", "予算額は6,000万円です。", []),
+    ("令和元年の人口は約270万人です。", "2019年の人口は約270万人です。", []),
+    ("相談件数は120件でした。累計相談件数は900件です。", "相談件数は120件、累計では900件です。", []),
+    ("定員は各回30名です。全4回実施します。", "延べ定員は120人です。", ["120人"]),  # derived: 30名 × 4回
+]
+
+
+@pytest.mark.parametrize(("source", "answer", "expected"), BESIDE)
+def test_names_years_and_totals(source: str, answer: str, expected: list[str]) -> None:
+    assert [f.text for f in find_unsupported(answer, Source.of([source]))] == expected
+
+
+def test_a_total_count_may_be_a_product_to_check() -> None:
+    (found,) = find_unsupported("延べ定員は120人です。", Source.of(["定員は各回30名です。全4回実施します。"]))
+    assert found.status == "derived" and "30名 × 4回" in found.detail

@@ -535,6 +535,16 @@ def _derived(q: Quantity, candidates: list[Quantity], source: Source) -> FactMat
     if len(vals) >= 3 and abs(sum(v.value for v in vals) - q.value) <= tol:
         return FactMatch(q.start, q.end, q.text, kind, "derived",
                          "元の文章にそのままの形では見当たりません。元の値の合計の可能性があります")
+    if q.dim.startswith("count:"):
+        # 延べ定員120人 for 定員30名 and 全4回: a count times another count.
+        others = [s for s in source.quantities if s.dim.startswith("count:") and s.dim != q.dim][:_MAX_PAIRS_PER_DIM]
+        for a in vals:
+            for b in others:
+                if a.value * b.value == q.value and b.value > 1:
+                    formula = f"{source.text[a.start:a.end]} × {source.text[b.start:b.end]}"
+                    return FactMatch(q.start, q.end, q.text, kind, "derived",
+                                     f"元の文章にそのままの形では見当たりません。計算した値の可能性があります（{formula}）",
+                                     source.ref(a.start, a.end))
     if q.dim == "dur_s":
         # 受付時間は8時間 for 午前9時から午後5時まで: the span between two times of day (minutes).
         times = source.by_dim.get("time", [])[:_MAX_PAIRS_PER_DIM]
@@ -632,11 +642,26 @@ def _check_name(n: names.Name, source: Source) -> FactMatch | None:
     else:
         # The source's own names of that kind are read only now, for the message.
         same = [s for s in source.names if s.kind == n.kind]
+        if n.kind == "law" and any(_abbreviates(n.text, s.text) for s in same):
+            return None
     detail, ref = "", None
     if same:
         ref = source.ref(same[0].start, same[0].end)
         detail = f"元の文章の{_NAME_LABELS[n.kind]}：" + "、".join(dict.fromkeys(s.text for s in same[:3]))
     return FactMatch(n.start, n.end, n.text, n.kind, "unsupported", detail, ref)
+
+
+def _abbreviates(short: str, name: str) -> bool:
+    """Whether the law name `short` is a short form of `name`: 個人情報保護法 for 個人情報の保護に
+    関する法律 (its characters before 法 in order within the name, which is longer, both laws)."""
+    if not short.endswith("法") or len(short) < 4 or len(name) <= len(short):
+        return False
+    rest = iter(name)
+    return all(c in rest for c in short[:-1])
+
+
+# The city's own name: its documents need not write it for a summary to name it.
+_OWN_NAMES = frozenset({"大阪市"})
 
 
 def _proper_nouns(output: str, source: Source) -> list[FactMatch]:
@@ -647,7 +672,7 @@ def _proper_nouns(output: str, source: Source) -> list[FactMatch]:
         if run:
             start, end = run[0].start, run[-1].end
             surface = output[start:end]
-            if len(surface) >= 2 and compare_key(surface) not in source.key:
+            if len(surface) >= 2 and surface not in _OWN_NAMES and compare_key(surface) not in source.key:
                 out.append(FactMatch(start, end, surface, "proper_noun"))
             run.clear()
 

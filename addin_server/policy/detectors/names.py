@@ -2,7 +2,7 @@
 facilities, URLs, e-mail addresses and phone numbers.
 
 Organizations, laws and facilities are compound nouns, not tagged proper nouns, so they are read
-by their last element: a run of kanji, katakana or Latin letters ending in 局, 課, センター,
+by their last element: a run of kanji, katakana or Latin letters ending in 局, 課, 部, センター,
 協議会, 法, 条例, 規則, 要綱, 館, 公園, … (a law's name also reaches back over 「に関する」:
 個人情報の保護に関する法律). Generic words (各局, 担当課, 方法, 図書館 alone) are not names.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 _RUN = r"[一-鿿々〆ヶァ-ヺーA-Za-z0-9]"
 _ORG = ("事業団", "協議会", "委員会", "審議会", "事務所", "事務局", "センター", "公社", "協会", "財団", "機構",
-        "本部", "区役所", "市役所", "役所", "局", "課", "庁", "省", "室", "組合")
+        "本部", "区役所", "市役所", "役所", "局", "課", "部", "庁", "省", "室", "組合")
 _LAW = ("法律", "条例", "規則", "要綱", "要領", "規程", "施行令", "施行規則", "法")
 _FACILITY = ("図書館", "美術館", "博物館", "体育館", "会館", "公民館", "記念館", "ホール", "公園", "病院",
              "小学校", "中学校", "高等学校", "高校", "大学", "保育所", "保育園", "幼稚園", "こども園", "駅",
@@ -31,8 +31,12 @@ _NOT_LAW_END = ("方法", "手法", "用法", "文法", "工法", "技法", "療
 _NOT_ORG = ("結局", "当局", "難局", "時局", "政局", "終局", "局", "課", "室", "省", "庁", "教室", "会議室",
             "和室", "洋室", "個室", "控室", "待合室", "事務室", "居室", "浴室", "寝室", "病室", "研究室",
             "課題", "日課", "放課", "反省", "帰省", "内省", "自省", "センター", "協会", "組合", "事務局",
-            "事務所", "委員会", "本部", "役所")
-_NOT_ORG_END = ("会議室", "教室", "課題", "相談室", "待合室", "研修室")
+            "事務所", "委員会", "本部", "役所", "部")
+_NOT_ORG_END = ("会議室", "教室", "課題", "相談室", "待合室", "研修室",
+                # 部 ends many words that are parts or places, not departments
+                "全部", "一部", "内部", "外部", "幹部", "細部", "上部", "下部", "大部", "頭部", "胸部", "腹部", "患部",
+                "北部", "南部", "東部", "西部", "中部", "中心部", "周辺部", "都市部", "沿岸部", "山間部", "臨海部",
+                "先端部", "開口部", "接合部", "局部", "深部", "表部", "暗部", "恥部", "入部", "退部")
 _NOT_FACILITY = ("館", "本館", "別館", "新館", "旧館", "全館", "公園", "病院", "大学", "駅", "高校", "ホール", "プール",
                  "庁舎", "図書館", "会館", "体育館", "公民館", "保育所", "保育園", "幼稚園", "小学校", "中学校",
                  "美術館", "博物館", "各駅", "最寄駅", "最寄り駅", "人間")
@@ -41,6 +45,7 @@ _NOT_FACILITY_END = ("開館", "閉館", "休館", "入館", "来館", "在館",
 # Hiragana words that begin many official names (こども青少年局, いきいき教室): a name reaches back over them.
 _KANA_NAME_WORDS = ("こども", "いきいき", "すこやか", "ふれあい", "くらし", "まち", "みどり", "いのち", "しごと",
                     "すまい", "あんしん", "はぐくみ", "ひと", "みんな", "ゆめ")
+_PART_OF_EVENT = re.compile(r"第?[0-9一二三四五六七八九十]+部")  # 第1部 (of a programme)
 _LAW_LINK = re.compile(rf"({_RUN}+)(に関する|における|に係る|のための|するための|を|の|等の)$")
 
 _SUFFIXES = sorted({*_ORG, *_LAW, *_FACILITY}, key=len, reverse=True)
@@ -79,7 +84,7 @@ def _kind(name: str, suffix: str) -> str | None:
         if name in _BARE_LAW or name.endswith(_NOT_LAW_END) or (suffix == "法" and len(name) < 3):
             return None
     elif kind == "organization":
-        if name in _NOT_ORG or name.endswith(_NOT_ORG_END):
+        if name in _NOT_ORG or name.endswith(_NOT_ORG_END) or _PART_OF_EVENT.fullmatch(name):
             return None
     elif name in _NOT_FACILITY or name.endswith(_NOT_FACILITY_END):
         return None

@@ -264,23 +264,53 @@ def _read_subject(text: str, start: int) -> tuple[str, int]:
     m = _SUBJECT_RUN_REV.match(r, i, end)
     if not m:
         return "", -1
+    if r.startswith("べ延", m.end()):  # 延べ定員: a total, its own subject (`subjects_match`)
+        return "延べ" + m.group()[::-1], start - m.end() - 2
     return m.group()[::-1], start - m.end()
 
 
 _TOPIC_REV = re.compile(r"[はの]([一-鿿々〆ヶァ-ヺーA-Za-z]{2,})")
 
 
+_GANNEN = re.compile(r"(明治|大正|昭和|平成|令和)元年(度?)")
+_YEAR_TOPIC_REV = re.compile(r"[はの](?P<fy>度?)年(?P<y>\d{1,4}|元)(?P<era>和令|成平|和昭|正大|治明)?")
+
+
 def topic_before(text: str, at: int) -> str:
     """The noun right before the subject starting at `at`, joined to it by は or の (高齢者世帯は
-    上限, 本事業の予算額): whose subject it is. None after a digit (令和7年度の: a time, not a
-    thing) or when the subject stands alone."""
+    上限, 本事業の予算額): whose subject it is. A year is one too, written in one form
+    (令和7年度の予算額 and 2025年度の予算額: 2025年度). None when the subject stands alone."""
     if at < 3 or text[at - 1] not in "はの":
         return ""
     r = text[max(0, at - 16) : at][::-1]
+    year = _year_topic(r)
+    if year:
+        return year
     m = _TOPIC_REV.match(r)
     if not m or (m.end() < len(r) and r[m.end()].isdigit()):
+        return ""  # 7年度の: which era is not written
+    topic = m.group(1)[::-1]
+    era = _GANNEN.fullmatch(topic)  # 令和元年(度)
+    return f"{ERAS[era.group(1)] + 1}年{era.group(2)}" if era else topic
+
+
+def _year_topic(r: str) -> str:
+    """令和7年度 / 2025年度 (reversed, with the particle after it) as 2025年度; else none."""
+    y = _YEAR_TOPIC_REV.match(r)
+    if y is None:
         return ""
-    return m.group(1)[::-1]
+    digits = y.group("y")[::-1]
+    if y.group("era"):
+        year = ERAS[y.group("era")[::-1]] + (1 if digits == "元" else int(digits))
+    elif len(digits) == 4:
+        year = int(digits)
+    else:
+        return ""  # 7年度 alone: which era is not written
+    return f"{year}年{y.group('fy')}"
+
+
+# A subject starting with these is a total of what follows (累計相談件数 is not 相談件数).
+_TOTAL_PREFIXES = ("延べ", "累計", "合計", "総")
 
 
 def subjects_match(a: str, b: str) -> bool:
@@ -289,6 +319,8 @@ def subjects_match(a: str, b: str) -> bool:
     if a == b:
         return True
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if long_.startswith(_TOTAL_PREFIXES) and not short.startswith(_TOTAL_PREFIXES):
+        return False
     return len(short) >= 2 and long_.endswith(short)
 
 
