@@ -322,3 +322,17 @@ def test_names_years_and_totals(source: str, answer: str, expected: list[str]) -
 def test_a_total_count_may_be_a_product_to_check() -> None:
     (found,) = find_unsupported("延べ定員は120人です。", Source.of(["定員は各回30名です。全4回実施します。"]))
     assert found.status == "derived" and "30名 × 4回" in found.detail
+
+
+@pytest.mark.parametrize(("text", "terms"), [
+    ("保健婦さんが家庭を訪問しました。", ["保健婦"]),
+    ("特殊学級に在籍する児童", ["特殊学級"]),
+    ("精神病院に入院した", ["精神病院"]),
+    ("登校拒否の児童への支援", ["登校拒否"]),
+    ("保父さんが見守ります。", ["保父"]),
+    ("精神科病院に入院した", []),
+    ("保健師と助産師が対応します。", []),
+    ("こどもりょういくセンターで相談", []),  # どもり inside a word is not the term
+])
+def test_renamed_terms_are_found_as_words(text: str, terms: list[str]) -> None:
+    assert [m.term.term for m in expressions.find(text)] == terms
