@@ -6,7 +6,7 @@ are cached per (dimension, subject) and an exact value is looked up in the set; 
 source gives for the same subject is accepted without reading the subject's other values; an
 answer date is compared only with the source's dates of its month (a year alone: of its year);
 the comparison key skips NFKC when no character can change; a subject is read backwards with
-anchored matches. The straightforward path, rebuilt here by swapping those pieces back, must
+anchored matches; the compound pattern (1年6か月) runs only on sentences holding its anchors. The straightforward path, rebuilt here by swapping those pieces back, must
 give identical findings on random realistic sources and answers (amounts, dates with weekdays,
 ISO and slash dates, times, counts, ratios, phones, bureaus, compounds such as 1年6か月,
 4割5分, 1時間30分 and 1年半, fractions, ordinals such as 3回目).
@@ -234,3 +234,19 @@ def test_subject_before_matches_the_straightforward_reading(seed: int) -> None:
     starts = [q.start for q in facts.Source.of([source]).quantities]
     assert len(starts) > 20
     assert [quantities.subject_before(source, i) for i in starts] == [_straight_subject_before(source, i) for i in starts]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_compounds_found_from_anchors_are_those_of_a_whole_scan(seed: int) -> None:
+    # The compound pattern runs only on sentences holding an anchor; a compound spanning a line
+    # break is the one thing a whole-text scan would add.
+    rng = random.Random(5000 + seed)
+    pieces = ["1", "2", "年", "か月", "ヶ月", "時間", "半", "30", "分", "割", "5", "厘", " ", "\n", "。", "間", "ば", "a"]
+    for _ in range(100):
+        s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        whole = [m.span() for m in quantities._COMPOUND.finditer(s) if "\n" not in m.group()]
+        assert [m.span() for m in quantities._finditer(quantities._COMPOUND, s, quantities._COMPOUND_ANCHORS)] == whole, s
+    long_text = fold(text(rng, 3_000))
+    spans = [m.span() for m in quantities._finditer(quantities._COMPOUND, long_text, quantities._COMPOUND_ANCHORS)]
+    assert spans == [m.span() for m in quantities._COMPOUND.finditer(long_text)]
+    assert len(spans) >= 3

@@ -110,6 +110,9 @@ _COMPOUND = re.compile(
     r"|時間\s*(?P<hm>\d+)\s*分(?:間)?|(?P<hhalf>時間半)|(?P<yhalf>年半)(?!ば)"
     r"|割\s*(?P<bu>\d)\s*分(?:\s*(?P<rin>\d)\s*厘)?)"
 )
+# What a sentence with a compound holds (the compound pattern runs only on those sentences, so a
+# compound never spans a line break).
+_COMPOUND_ANCHORS = ("か月", "ヶ月", "カ月", "ケ月", "ヵ月", "箇月", "時間", "年半", "割")
 # Fractions (2分の1, 三分の一) as ratios; run only on sentences holding 分の.
 _KFRACTION = "〇一二三四五六七八九十百"
 _FRACTION = re.compile(rf"(?P<den>\d+|[{_KFRACTION}]+)\s*分の\s*(?P<num>\d+|[{_KFRACTION}]+)")
@@ -457,7 +460,7 @@ def find_quantities(folded: str, skip: list[tuple[int, int]], *, answer: bool = 
     phone numbers, URLs). Only an answer's values need to know whether they are approximate."""
     out: list[Quantity] = []
     skip = sorted(skip)
-    for m in _COMPOUND.finditer(folded):
+    for m in _finditer(_COMPOUND, folded, _COMPOUND_ANCHORS):
         if _overlaps(skip, m.start(), m.end()):
             continue
         if m.group("mo"):
