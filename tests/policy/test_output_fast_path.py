@@ -204,6 +204,10 @@ def _straight_subject_before(text: str, start: int) -> str:
     m = _RUN.search(s)
     if m and s.endswith("延べ", 0, m.start()):
         return "延べ" + m.group()
+    if m and m.group() in ("年度", "年") and m.start() and s[m.start() - 1].isdigit():
+        return quantities._year_topic((s[: m.end()] + "の")[::-1])
+    if m and re.fullmatch(r"(明治|大正|昭和|平成|令和)元年度?", m.group()):
+        return quantities.topic_before(m.group() + "の", len(m.group()) + 1)
     return m.group() if m else ""
 
 
@@ -226,7 +230,8 @@ def test_subject_before_matches_the_straightforward_reading(seed: int) -> None:
     rng = random.Random(4000 + seed)
     pieces = ["大人", "予算額", "は", "約", "合計", "として", "とも", "の", "（税込）", "(注)", "、", " ", "\n",
               "。", "で", "も", "ずつ", "最大", "おおむね", "ほぼ", "計", "=", "利用料", "ア", "A", "総額", "と", "て",
-              "し", "合", "概ね", "（", ")", "；", "\t", "ず", "つ", "延べ", "べ"]
+              "し", "合", "概ね", "（", ")", "；", "\t", "ず", "つ", "延べ", "べ", "令和", "6", "2024", "年度",
+              "年", "元年", "前年度"]
     for _ in range(200):
         s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) + "1"
         assert quantities.subject_before(s, len(s) - 1) == _straight_subject_before(s, len(s) - 1), s

@@ -269,7 +269,15 @@ def _read_subject(text: str, start: int) -> tuple[str, int]:
         return "", -1
     if r.startswith("べ延", m.end()):  # 延べ定員: a total, its own subject (`subjects_match`)
         return "延べ" + m.group()[::-1], start - m.end() - 2
-    return m.group()[::-1], start - m.end()
+    run = m.group()[::-1]
+    if run in ("年度", "年") and m.end() < end and r[m.end()].isdigit():
+        # 令和6年度は415件: the year is the subject, in one form (2024年度), not 年度 (which
+        # would match 前年度 and 今年度)
+        return _year_topic("の" + r[m.start() : end]), -1
+    gannen = _GANNEN.fullmatch(run)
+    if gannen:
+        return f"{ERAS[gannen.group(1)] + 1}年{gannen.group(2)}", -1
+    return run, start - m.end()
 
 
 _TOPIC_REV = re.compile(r"[はの]([一-鿿々〆ヶァ-ヺーA-Za-z]{2,})")
