@@ -143,8 +143,9 @@ def test_any_text_gives_source_sentences_within_the_limit(text, instruction):
     """Whatever the input, no error; every output sentence is a piece of the source read without
     its line breaks; a hard limit holds."""
     result = summarize(text, instruction)
-    # A sentence wrapped across a page goes on after the page number (「- 2 -」), by design.
-    source = "".join(line.strip(" \t\u3000") for line in text.split("\n") if line.strip() != "- 2 -")
+    # A sentence wrapped across a page goes on after the page number (「- 2 -」, or a line holding
+    # only a number such as 「１ 」), by design.
+    source = "".join(line.strip(" \t\u3000") for line in text.split("\n") if not _PAGE_LINE.fullmatch(line))
     lines = result.text.split("\n") if result.text else []
     for line in lines:
         piece = line.removeprefix("・") if instruction and "箇条書き" in instruction else line
@@ -158,7 +159,16 @@ def test_any_text_gives_source_sentences_within_the_limit(text, instruction):
         assert result.notes
 
 
+_PAGE_LINE = re.compile(r"[-\s\u3000]*[0-9０-９]{1,3}[-\s\u3000]*")
+
+
 def _prose_parts(prose: str) -> list[str]:
     """Prose cut after each sentence end, without a 。 (an item written without one gets one)."""
     parts = re.findall(r"[^。！？!?]*[。！？!?]+[」』）)】〕］]*|[^。！？!?]+$", prose)
     return [p.removesuffix("。") for p in parts if p]
+
+
+def test_a_number_alone_on_a_line_is_a_page_number_the_sentence_goes_on_after() -> None:
+    # Found by the property above: 「１ 」 alone on a line is read as a page number.
+    result = summarize("市は令和6年度から、\n１ \n事業を実施します。", None)
+    assert result.text == "市は令和6年度から、事業を実施します。"
