@@ -486,6 +486,8 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
 def _not_found(q: Quantity, kind: str, candidates: list[Quantity], folded: str, source: Source
                ) -> FactMatch | None:
     """What to report for a value the source does not hold (None: nothing, e.g. 要点は3点)."""
+    if q.dim.startswith("count:") and _counts_ordinals(q, source):
+        return None
     if q.small_structural:
         return _list_count(q, folded, source)
     if q.dim.startswith("count:") and q.value < 10 and q.subject:
@@ -508,6 +510,12 @@ def _not_found(q: Quantity, kind: str, candidates: list[Quantity], folded: str, 
         detail = "元の文章の同じ種類の値：" + "、".join(
             dict.fromkeys(source.text[s.start : s.end] for s in candidates[:3]))
     return FactMatch(q.start, q.end, q.text, kind, "unsupported", detail, ref)
+
+
+def _counts_ordinals(q: Quantity, source: Source) -> bool:
+    """2回 where the source lists 第1回 and 第2回: the count of the numbered things it lists."""
+    numbered = {s.value for s in source.by_dim.get("ord:" + q.dim[6:], ())}
+    return len(numbered) >= 2 and max(numbered) == q.value == len(numbered)
 
 
 def _family(dim: str) -> str:

@@ -32,8 +32,8 @@ WEEKDAYS = "月火水木金土日"  # date.weekday(): Monday is 0
 _KDIGITS = "〇一二三四五六七八九十百千"
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 # A number: Arabic or 漢数字 parts, each with an optional multiplier (3億5,000万, 12,000千, 1万2千).
-# Multipliers, compound ones first (3億5千万円: 5千万 is one part).
-_MULT = "兆|億|千万|百万|万|千"
+# Multipliers, compound ones first (3億5千万円: 5千万 is one part; 1兆9千億円).
+_MULT = "[十百千]?[兆億万]|千"
 _PART = rf"(?:{_ARABIC}|[{_KDIGITS}]+)(?:{_MULT})?"
 _NUMBER = rf"(?:{_PART})+"
 
@@ -205,7 +205,8 @@ def _dec(s: str) -> Decimal | None:
 
 
 _PLAIN = re.compile(_ARABIC)
-_MULTIPLIERS = {"兆": 10**12, "億": 10**8, "千万": 10**7, "百万": 10**6, "万": 10**4, "千": 1000}
+_MULTIPLIERS = {"千": 1000, **{f"{small}{big}": n * b for big, b in (("兆", 10**12), ("億", 10**8), ("万", 10**4))
+                               for small, n in (("", 1), ("十", 10), ("百", 100), ("千", 1000))}}
 _NUMBER_PART = re.compile(rf"(?P<n>{_ARABIC}|[{_KDIGITS}]+)(?P<mult>{_MULT})?")
 
 
