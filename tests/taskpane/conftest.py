@@ -63,6 +63,15 @@ class Pane:
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
         page.on("request", lambda r: r.method == "POST" and self.api_requests.append(urlsplit(r.url).path))
 
+    def script_answer(self, operation: str, result: dict[str, Any], request_id: str) -> None:
+        """The model's answer to `operation` is scripted (offsets and edits the offline engine
+        never makes); the check before it and everything in the pane stay real."""
+        body = json.dumps({"request_id": request_id, "allowed": True, "model": "scripted-model",
+                           "review_required": True, "persons": {"request": 0, "series_total": 0, "limit": 5},
+                           "findings": [], "result": result}, ensure_ascii=False)
+        self.page.route(f"**/api/v1/{operation}",
+                        lambda route: route.fulfill(status=200, content_type="application/json", body=body))
+
     def snapshot(self) -> dict[str, Any]:
         return self.page.evaluate("window.__fake.snapshot()")
 

@@ -179,26 +179,15 @@ def test_excel_offsets_without_result_cells_after_non_bmp(open_pane) -> None:
     """Edits located by offsets only (no result.cells): the converted offsets must hit the cells."""
     cells = {"A1": "𠮷田さんの件は確認出来ます。", "A2": "😀ｶﾀｶﾅを直します。"}
     pane = open_pane(excel(cells, "A1:A2", sheet="Sheet1"))
-    answer = {
-        "request_id": "00000000-0000-4000-8000-000000000001",
-        "allowed": True,
-        "model": "fake-model",
-        "review_required": True,
-        "persons": {"request": 0, "series_total": 0, "limit": 5},
-        "findings": [],
-        "result": {
-            "text": "",
-            "edits": [
-                {"row": 0, "col": 0, "start": 9, "end": 11, "original": "出来", "replacement": "でき", "reason": "r"},
-                # joined text "𠮷田さんの件は確認出来ます。\n😀ｶﾀｶﾅ…": code point 16 is ｶ
-                {"start": 16, "end": 20, "original": "ｶﾀｶﾅ", "replacement": "カタカナ", "reason": "r"},
-            ],
-        },
+    result = {
+        "text": "",
+        "edits": [
+            {"row": 0, "col": 0, "start": 9, "end": 11, "original": "出来", "replacement": "でき", "reason": "r"},
+            # joined text "𠮷田さんの件は確認出来ます。\n😀ｶﾀｶﾅ…": code point 16 is ｶ
+            {"start": 16, "end": 20, "original": "ｶﾀｶﾅ", "replacement": "カタカナ", "reason": "r"},
+        ],
     }
-    pane.page.route(
-        "**/api/v1/proofread",
-        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answer)),
-    )
+    pane.script_answer("proofread", result, "00000000-0000-4000-8000-000000000001")
     result_ready(pane, "proofread")
     assert "対応づけられない" not in pane.page.inner_text("#insert-note")
     insert(pane)
@@ -401,32 +390,21 @@ def test_excel_proposals_on_a_new_sheet_are_shown(open_pane) -> None:
 def test_notes_and_edit_sources_are_shown(open_pane) -> None:
     text = "😀本市の資料を確認して下さい。なお、これについては検討します。"
     pane = open_pane(word([text, "別"], 1))
-    answer = {
-        "request_id": "00000000-0000-4000-8000-000000000002",
-        "allowed": True,
-        "model": "fake-model",
-        "review_required": True,
-        "persons": {"request": 0, "series_total": 0, "limit": 5},
-        "findings": [],
-        "result": {
-            "text": text.replace("下さい", "ください"),
-            "edits": [
-                {"start": 11, "end": 14, "original": "下さい", "replacement": "ください",
-                 "reason": "補助動詞は平仮名で書きます", "source": "rules", "rule": "kobun.hojo-doshi",
-                 "convention": "公用文作成の考え方（2022）"},
-                {"start": 1, "end": 3, "original": "本市", "replacement": "大阪市",
-                 "reason": "正式な名称にします", "source": "model"},
-            ],
-            "notes": [
-                {"start": 18, "end": 20, "original": "これ", "reason": "指示語が何を指すか確かめてください",
-                 "rule": "kobun.shijigo", "convention": "公用文作成の考え方（2022）"},
-            ],
-        },
+    result = {
+        "text": text.replace("下さい", "ください"),
+        "edits": [
+            {"start": 11, "end": 14, "original": "下さい", "replacement": "ください",
+             "reason": "補助動詞は平仮名で書きます", "source": "rules", "rule": "kobun.hojo-doshi",
+             "convention": "公用文作成の考え方（2022）"},
+            {"start": 1, "end": 3, "original": "本市", "replacement": "大阪市",
+             "reason": "正式な名称にします", "source": "model"},
+        ],
+        "notes": [
+            {"start": 18, "end": 20, "original": "これ", "reason": "指示語が何を指すか確かめてください",
+             "rule": "kobun.shijigo", "convention": "公用文作成の考え方（2022）"},
+        ],
     }
-    pane.page.route(
-        "**/api/v1/proofread",
-        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answer)),
-    )
+    pane.script_answer("proofread", result, "00000000-0000-4000-8000-000000000002")
     result_ready(pane, "proofread")
     assert pane.page.inner_text("#edits-heading") == "修正案"
     items = pane.page.query_selector_all("#edits li")
@@ -456,23 +434,12 @@ def test_task_name_is_stored_once_when_running(open_pane) -> None:
 
 def test_proofread_whose_edits_cannot_be_placed_writes_nothing(open_pane) -> None:
     pane = open_pane(word(["資料を確認して下さい。", "別"], 1))
-    answer = {
-        "request_id": "00000000-0000-4000-8000-000000000003",
-        "allowed": True,
-        "model": "fake-model",
-        "review_required": True,
-        "persons": {"request": 0, "series_total": 0, "limit": 5},
-        "findings": [],
-        "result": {
-            "text": "資料を確認してください。",
-            # The stated original is not at the stated place: nothing can be applied.
-            "edits": [{"start": 7, "end": 10, "original": "御座い", "replacement": "ござい", "reason": "r"}],
-        },
+    result = {
+        "text": "資料を確認してください。",
+        # The stated original is not at the stated place: nothing can be applied.
+        "edits": [{"start": 7, "end": 10, "original": "御座い", "replacement": "ござい", "reason": "r"}],
     }
-    pane.page.route(
-        "**/api/v1/proofread",
-        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(answer)),
-    )
+    pane.script_answer("proofread", result, "00000000-0000-4000-8000-000000000003")
     result_ready(pane, "proofread")
     insert(pane)
     assert "文書は変更していません" in pane.wait_status("info", contains="反映できる修正")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from typing import Any
 
 from lxml import etree
 
@@ -15,18 +13,7 @@ def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _answer(text: str, edits: list[dict[str, Any]], corrected: str) -> dict[str, Any]:
-    return {"request_id": "7f3c2a10-0000-4000-8000-00000000abcd", "allowed": True,
-            "result": {"text": corrected, "edits": edits}, "findings": [], "model": "scripted-model",
-            "review_required": True, "persons": {"request": 0, "series_total": 0, "limit": 5}}
-
-
-def _script(pane, answer: dict[str, Any]) -> None:
-    """The model's answer is scripted (offsets and edit kinds the offline engine never makes);
-    the check before it and everything in the pane stay real."""
-    body = json.dumps(answer, ensure_ascii=False)
-    pane.page.route("**/api/v1/proofread", lambda r: r.fulfill(status=200, content_type="application/json",
-                                                                  body=body))
+REQUEST_ID = "7f3c2a10-0000-4000-8000-00000000abcd"
 
 
 def _insert(pane) -> None:
@@ -48,12 +35,12 @@ def test_deletion_insertion_and_replacement_after_non_bmp_text(open_pane) -> Non
     pane = open_pane(word([text, "次の段落。"], 1, word={"paragraphs": [text, "次の段落。"],
                                                     "selection": [0, _utf16(text)],
                                                     "trackingMode": "TrackMineOnly"}))
-    _script(pane, _answer(text, edits, corrected))
+    pane.script_answer("proofread", {"text": corrected, "edits": edits}, REQUEST_ID)
     _insert(pane)
     pane.wait_status("ok")
     snap = pane.snapshot()
     assert snap["word"]["text"] == corrected + "\n次の段落。"
-    rid = "7f3c2a10-0000-4000-8000-00000000abcd"
+    rid = REQUEST_ID
     # The deletion has no control; the replacement and the insertion each have exactly theirs.
     assert sorted((c["tag"], c["title"], c["text"]) for c in snap["word"]["controls"]) == [
         (f"oasis:{rid}#2", TITLE, "確かめ"), (f"oasis:{rid}#3", TITLE, "。")]
@@ -87,7 +74,7 @@ def test_a_proofread_that_applies_no_edit_writes_nothing(open_pane) -> None:
     # An edit whose original is not at its offsets: nothing can be placed.
     edits = [{"start": 0, "end": 2, "original": "県の", "replacement": "府の", "reason": "x"}]
     pane = open_pane(word([text], 1))
-    _script(pane, _answer(text, edits, text))
+    pane.script_answer("proofread", {"text": text, "edits": edits}, REQUEST_ID)
     _insert(pane)
     message = pane.wait_status("info")
     assert "文書は変更していません" in message
