@@ -108,39 +108,28 @@ class OutputCheckRule(OutputRule):
         computed = [f for f in found if f.status == "computed"]
         if wrong:
             kinds = "・".join(dict.fromkeys(_KIND_LABELS.get(f.kind, f.kind) for f in wrong))
-            yield Finding(
-                rule=self.id,
-                severity="warn",
-                message=(
-                    f"元の文章と合わない、または元の文章に見当たらない{kinds}があります：{_listing(wrong)}。"
-                    "誤りの可能性があるため、元の文章や信頼できる資料と照合してから使ってください。"
-                ),
-                spans=spans_of(Span(f.start, f.end) for f in wrong),
-                data={"items": [f.to_dict() for f in wrong[:50]]},
-            )
+            yield self._finding(wrong, (
+                f"元の文章と合わない、または元の文章に見当たらない{kinds}があります：{_listing(wrong)}。"
+                "誤りの可能性があるため、元の文章や信頼できる資料と照合してから使ってください。"))
         if derived:
-            yield Finding(
-                rule=self.id,
-                severity="warn",
-                message=(
-                    f"元の文章にそのままの形では見当たらない値があります：{_listing(derived)}。"
-                    "合計や差などを計算した値と思われます。計算の元になった値と計算が正しいか、"
-                    "元の文章と照合して確認してください。"
-                ),
-                spans=spans_of(Span(f.start, f.end) for f in derived),
-                data={"items": [f.to_dict() for f in derived[:50]], "derived": True},
-            )
+            yield self._finding(derived, (
+                f"元の文章にそのままの形では見当たらない値があります：{_listing(derived)}。"
+                "合計や差などを計算した値と思われます。計算の元になった値と計算が正しいか、"
+                "元の文章と照合して確認してください。"), derived=True)
         if computed:
-            yield Finding(
-                rule=self.id,
-                severity="warn",
-                message=(
-                    f"次の値は元の表から計算した計算値です：{_listing(computed)}。"
-                    "計算の範囲（対象の行・列）が目的に合っているか確認してください。"
-                ),
-                spans=spans_of(Span(f.start, f.end) for f in computed),
-                data={"items": [f.to_dict() for f in computed[:50]], "computed": True},
-            )
+            yield self._finding(computed, (
+                f"次の値は元の表から計算した計算値です：{_listing(computed)}。"
+                "計算の範囲（対象の行・列）が目的に合っているか確認してください。"), computed=True)
+
+    def _finding(self, items: list[facts.FactMatch], message: str, **flags: bool) -> Finding:
+        """One warning over fact items: their spans, and the items (up to 50) in `data`."""
+        return Finding(
+            rule=self.id,
+            severity="warn",
+            message=message,
+            spans=spans_of(Span(f.start, f.end) for f in items),
+            data={"items": [f.to_dict() for f in items[:50]], **flags},
+        )
 
     def _terms(self, output: str) -> Iterable[Finding]:
         by_term: dict[str, list[expressions.ExpressionMatch]] = {}
