@@ -97,23 +97,11 @@ def test_accepting_everything_makes_the_tagger_tag(tmp_path: Path) -> None:
     assert main(["annotate", str(src), "-o", str(out), "--summarize", "--user", "t"]) == 0
     pkg = Package.from_bytes(out.read_bytes())
     root = pkg.xml("word/document.xml")
-    _accept_all(root)
+    h.accept_in(root)  # as Word's 承諾 does
     pkg.mark_changed("word/document.xml")
     new, results = tagger.process_bytes(pkg.to_bytes(), ".docx")
     assert new is not None and [r.status for r in results] == [disclosure.UNMODIFIED] and results[0].tagged
 
-
-def _accept_all(root) -> None:
-    for el in list(root.iter(qn("w:ins"))):
-        parent = el.getparent()
-        if parent.tag == qn("w:rPr"):
-            parent.remove(el)
-            continue
-        for child in list(el):
-            el.addprevious(child)
-        parent.remove(el)
-    for el in list(root.iter(qn("w:del"))):
-        el.getparent().remove(el)
 
 
 def test_policy_block_leaves_no_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
