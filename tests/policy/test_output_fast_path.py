@@ -109,7 +109,7 @@ def test_fast_path_gives_the_straightforward_findings(seed: int, monkeypatch: py
     with monkeypatch.context() as m:
         m.setattr(quantities, "_ISO", _LOOSE_ISO)
         m.setattr(facts, "_subject_values", _straight_subject_values)
-        m.setattr(facts, "_held_for_subject", lambda q, same_value, source: False)
+        m.setattr(facts, "_held_for_subject", lambda q, subject, same_value, source: False)
         m.setattr(facts.Source, "dates_of_month", lambda self, month: self.dates)
         m.setattr(facts.Source, "dates_of_year", lambda self, year: self.dates)
         straight = _findings(answer, source)

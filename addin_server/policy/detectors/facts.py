@@ -129,7 +129,7 @@ class Source:
     _named: list[names.Name] | None = None
     by_month: dict[int, list[DateFact]] | None = None
     by_year: dict[int, list[DateFact]] | None = None
-    dates_by_form: dict[str, list[DateFact]] = field(default_factory=dict)
+    dates_by_form: dict[bool, list[DateFact]] = field(default_factory=dict)  # with a day or not
 
     @property
     def names(self) -> list[names.Name]:
@@ -203,10 +203,9 @@ class Source:
 
     def dates_like(self, with_day: bool) -> list[DateFact]:
         """The source's dates with a month, with a day or without (for messages; cached)."""
-        key = "day" if with_day else "month"
-        found = self.dates_by_form.get(key)
+        found = self.dates_by_form.get(with_day)
         if found is None:
-            found = self.dates_by_form[key] = [
+            found = self.dates_by_form[with_day] = [
                 s for s in self.dates if s.month is not None and (s.day is not None) == with_day]
         return found
 
@@ -230,7 +229,7 @@ class Source:
     def same_topic(self, dim: str, name: str) -> list[Quantity]:
         """The source's values of `dim` whose topic matches `name` (高齢者世帯は上限120万円 for
         an answer's 高齢者世帯100万円)."""
-        return [s for s in self.by_dim.get(dim, ()) if self.subject(s) and subjects_match(name, self.topic(s))]
+        return [s for s in self.by_dim.get(dim, ()) if subjects_match(name, self.topic(s))]
 
     def label(self, q: Quantity) -> str:
         """How a message names what `q` is the value of: its subject, with its topic if any."""
@@ -423,13 +422,13 @@ def _subject_values(q: Quantity, subject: str, source: Source) -> tuple[list[Qua
     return same_subject, any(_equal(q, s) for s in same_subject)
 
 
-def _held_for_subject(q: Quantity, same_value: list[Quantity], source: Source) -> bool:
-    """Whether the source gives one of `same_value` (its values equal to the answer's) for the
-    subject and topic of `q`: then the answer's value is supported and the subject's other values
-    (whose subjects are costly to read for a whole source) need not be looked at."""
-    assert q.subject is not None
+def _held_for_subject(q: Quantity, subject: str, same_value: list[Quantity], source: Source) -> bool:
+    """Whether the source gives one of `same_value` (its values equal to the answer's) for
+    `subject` (that of `q`) and `q`'s topic: then the answer's value is supported and the
+    subject's other values (whose subjects are costly to read for a whole source) need not be
+    looked at."""
     # With a topic, only a value under the same topic settles it (`same_subject` prefers those).
-    return any(subjects_match(q.subject, source.subject(s))
+    return any(subjects_match(subject, source.subject(s))
                and (not q.topic or subjects_match(q.topic, source.topic(s)))
                for s in same_value)
 
@@ -453,7 +452,7 @@ def _check_quantity(q: Quantity, folded: str, source: Source, computed: Sequence
     else:
         same_value = list(source.by_value.get((q.dim, q.value), ()))
     if q.subject:
-        if same_value and _held_for_subject(q, same_value, source):
+        if same_value and _held_for_subject(q, q.subject, same_value, source):
             return None
         same_subject, equal = _subject_values(q, q.subject, source)
         if same_subject and not equal:
@@ -527,21 +526,17 @@ def _subject_in_source(subject: str, source: Source) -> bool:
 
 
 def _derived(q: Quantity, candidates: list[Quantity], source: Source) -> FactMatch | None:
-    kind = _kind(q)
     if q.dim in ("time", "num") or q.dim.startswith("ord:"):
         return None
     vals = candidates[:_MAX_PAIRS_PER_DIM]
     tol = q.value * Decimal("0.05") if q.approx else Decimal(0)
     for a, b in combinations(vals, 2):
-        for value, op in ((a.value + b.value, "+"), (abs(a.value - b.value), "-")):
+        for value, op in ((a.value + b.value, "＋"), (abs(a.value - b.value), "－")):
             if value and abs(value - q.value) <= tol:
-                x, y = (a, b) if op == "+" or a.value >= b.value else (b, a)
-                formula = f"{source.text[x.start:x.end]} {'＋' if op == '+' else '－'} {source.text[y.start:y.end]}"
-                return FactMatch(q.start, q.end, q.text, kind, "derived",
-                                 f"元の文章にそのままの形では見当たりません。計算した値の可能性があります（{formula}）",
-                                 source.ref(x.start, x.end))
+                x, y = (a, b) if op == "＋" or a.value >= b.value else (b, a)
+                return _derived_match(q, source, x, op, y)
     if len(vals) >= 3 and abs(sum(v.value for v in vals) - q.value) <= tol:
-        return FactMatch(q.start, q.end, q.text, kind, "derived",
+        return FactMatch(q.start, q.end, q.text, _kind(q), "derived",
                          "元の文章にそのままの形では見当たりません。元の値の合計の可能性があります")
     if q.dim.startswith("count:"):
         # 延べ定員120人 for 定員30名 and 全4回: a count times another count.
@@ -549,20 +544,14 @@ def _derived(q: Quantity, candidates: list[Quantity], source: Source) -> FactMat
         for a in vals:
             for b in others:
                 if a.value * b.value == q.value and b.value > 1:
-                    formula = f"{source.text[a.start:a.end]} × {source.text[b.start:b.end]}"
-                    return FactMatch(q.start, q.end, q.text, kind, "derived",
-                                     f"元の文章にそのままの形では見当たりません。計算した値の可能性があります（{formula}）",
-                                     source.ref(a.start, a.end))
+                    return _derived_match(q, source, a, "×", b)
     if q.dim == "dur_s":
         # 受付時間は8時間 for 午前9時から午後5時まで: the span between two times of day (minutes).
         times = source.by_dim.get("time", [])[:_MAX_PAIRS_PER_DIM]
         for a, b in combinations(times, 2):
             if a.value != b.value and abs(abs(a.value - b.value) * 60 - q.value) <= tol:
                 x, y = (a, b) if a.value > b.value else (b, a)
-                formula = f"{source.text[x.start:x.end]} － {source.text[y.start:y.end]}"
-                return FactMatch(q.start, q.end, q.text, kind, "derived",
-                                 f"元の文章にそのままの形では見当たりません。計算した値の可能性があります（{formula}）",
-                                 source.ref(y.start, y.end))
+                return _derived_match(q, source, x, "－", y, ref=y)
     if q.dim == "ratio":
         counts = [s for s in source.quantities if s.dim.startswith("count:") or s.dim in ("yen", "num")]
         counts = counts[:_MAX_PAIRS_PER_DIM]
@@ -571,11 +560,18 @@ def _derived(q: Quantity, candidates: list[Quantity], source: Source) -> FactMat
         for a, b in combinations(counts, 2):
             lo, hi = sorted((a, b), key=lambda s: s.value)
             if hi.value and lo.dim == hi.dim and abs(lo.value / hi.value - q.value) <= tol:
-                formula = f"{source.text[lo.start:lo.end]} ÷ {source.text[hi.start:hi.end]}"
-                return FactMatch(q.start, q.end, q.text, kind, "derived",
-                                 f"元の文章にそのままの形では見当たりません。計算した割合の可能性があります（{formula}）",
-                                 source.ref(lo.start, lo.end))
+                return _derived_match(q, source, lo, "÷", hi, what="割合")
     return None
+
+
+def _derived_match(q: Quantity, source: Source, x: Quantity, op: str, y: Quantity, *,
+                   ref: Quantity | None = None, what: str = "値") -> FactMatch:
+    """`q` as possibly computed from two source values (x op y), compared with `ref` (else x)."""
+    formula = f"{source.text[x.start:x.end]} {op} {source.text[y.start:y.end]}"
+    at = ref or x
+    return FactMatch(q.start, q.end, q.text, _kind(q), "derived",
+                     f"元の文章にそのままの形では見当たりません。計算した{what}の可能性があります（{formula}）",
+                     source.ref(at.start, at.end))
 
 
 def _list_count(q: Quantity, folded: str, source: Source) -> FactMatch | None:
