@@ -205,7 +205,7 @@ def _straight_subject_before(text: str, start: int) -> str:
     if m and s.endswith("延べ", 0, m.start()):
         return "延べ" + m.group()
     if m and m.group() in ("年度", "年") and m.start() and s[m.start() - 1].isdigit():
-        return quantities._year_topic((s[: m.end()] + "の")[::-1])
+        return quantities._year_form((s[: m.end()] + "の")[::-1])
     if m and re.fullmatch(r"(明治|大正|昭和|平成|令和)元年度?", m.group()):
         return quantities.topic_before(m.group() + "の", len(m.group()) + 1)
     return m.group() if m else ""

@@ -274,10 +274,10 @@ def _read_subject(text: str, start: int) -> tuple[str, int]:
     if run in ("年度", "年") and m.end() < end and r[m.end()].isdigit():
         # 令和6年度は415件: the year is the subject, in one form (2024年度), not 年度 (which
         # would match 前年度 and 今年度)
-        return _year_topic("の" + r[m.start() : end]), -1
-    gannen = _GANNEN.fullmatch(run)
+        return _year_form("の" + r[m.start() : end]), -1
+    gannen = _gannen(run) if "元年" in run else ""
     if gannen:
-        return f"{ERAS[gannen.group(1)] + 1}年{gannen.group(2)}", -1
+        return gannen, -1
     return run, start - m.end()
 
 
@@ -295,18 +295,23 @@ def topic_before(text: str, at: int) -> str:
     if at < 3 or text[at - 1] not in "はの":
         return ""
     r = text[max(0, at - 16) : at][::-1]
-    year = _year_topic(r)
+    year = _year_form(r)
     if year:
         return year
     m = _TOPIC_REV.match(r)
     if not m or (m.end() < len(r) and r[m.end()].isdigit()):
         return ""  # 7年度の: which era is not written
     topic = m.group(1)[::-1]
-    era = _GANNEN.fullmatch(topic)  # 令和元年(度)
-    return f"{ERAS[era.group(1)] + 1}年{era.group(2)}" if era else topic
+    return _gannen(topic) or topic
 
 
-def _year_topic(r: str) -> str:
+def _gannen(run: str) -> str:
+    """令和元年(度) in the one form of years (2019年(度)); "" for any other run."""
+    era = _GANNEN.fullmatch(run)
+    return f"{ERAS[era.group(1)] + 1}年{era.group(2)}" if era else ""
+
+
+def _year_form(r: str) -> str:
     """令和7年度 / 2025年度 (reversed, with the particle after it) as 2025年度; else none."""
     y = _YEAR_TOPIC_REV.match(r)
     if y is None:
