@@ -21,13 +21,8 @@ from docx_tools.package import PackageError
 _PKG = "http://schemas.microsoft.com/office/2006/xmlPackage"
 
 
-class CheckInputError(ValueError):
-    """Parts that cannot be read; ``message`` is Japanese, for the person."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class CheckInputError(PackageError, ValueError):
+    """Parts that cannot be read; ``code`` and a Japanese ``message``, as `PackageError`'s."""
 
 
 @dataclass
